@@ -1,0 +1,109 @@
+# Makefile: build, boot, test and debug the kernel. `make help` lists targets.
+#
+# Knobs (command line or environment):
+#   CPUS    harts to boot, also the kernel's NCPU       (default in CPUS.mk)
+#   MEM     guest RAM                                    (default 128M)
+#   N_MMAP  mmap_region_node pool size                   (default 256)
+#   SEED    seed for randomised runs                     (default 1)
+#   DETERMINISTIC=1  single-threaded QEMU with a fixed -icount shift
+#   BOOTARGS  extra kernel boot arguments (QEMU -append)
+
+include CPUS.mk
+MEM ?= 128M
+N_MMAP ?= 256
+SEED ?= 1
+ICOUNT_SHIFT ?= 4
+BOOTARGS ?=
+
+TOOLPREFIX := riscv64-unknown-elf-
+CC := $(TOOLPREFIX)gcc
+OBJDUMP := $(TOOLPREFIX)objdump
+NM := $(TOOLPREFIX)nm
+QEMU := qemu-system-riscv64
+GDB := gdb-multiarch
+
+# Each configuration builds in its own folder, so switching CPUS or N_MMAP
+# never mixes objects compiled with different limits.
+BUILD := build/cpus$(CPUS)-nmmap$(N_MMAP)
+KERNEL := $(BUILD)/kernel.elf
+
+ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
+CFLAGS := -Wall -Werror -O2 -g -std=gnu11 $(ARCHFLAGS) \
+	-ffreestanding -fno-common -nostdlib -fno-builtin \
+	-fno-stack-protector -fno-pie -fno-omit-frame-pointer \
+	-fno-tree-loop-distribute-patterns \
+	-MMD -MP -Ikernel -DNCPU=$(CPUS) -DN_MMAP=$(N_MMAP)
+LDFLAGS := -nostdlib -no-pie -static -Wl,--no-warn-rwx-segments
+
+KSRCS := $(wildcard kernel/*.c kernel/*/*.c kernel/*/*.S)
+KOBJS := $(patsubst kernel/%,$(BUILD)/kernel/%.o,$(KSRCS))
+
+.PHONY: all kernel deps qemu qemu-gdb gdb gdbinit test host-test clean help
+
+all: kernel
+
+kernel: $(KERNEL)
+
+$(KERNEL): $(KOBJS) kernel/kernel.ld | deps
+	$(CC) $(CFLAGS) $(LDFLAGS) -T kernel/kernel.ld -o $@ $(KOBJS) -lgcc
+	$(OBJDUMP) -S $@ > $(BUILD)/kernel.asm
+	$(NM) -n $@ > $(BUILD)/kernel.sym
+
+$(BUILD)/kernel/%.c.o: kernel/%.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/kernel/%.S.o: kernel/%.S | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+-include $(KOBJS:.o=.d)
+
+deps:
+	@tools/deps.sh
+
+# ---- running ----
+
+QEMUOPTS = -machine virt -bios none -kernel $(KERNEL) -m $(MEM) \
+	-smp $(CPUS) -nographic -no-reboot
+ifeq ($(DETERMINISTIC),1)
+QEMUOPTS += -accel tcg,thread=single -icount shift=$(ICOUNT_SHIFT),sleep=off
+endif
+
+qemu: kernel
+	$(QEMU) $(QEMUOPTS) -append "$(BOOTARGS)"
+
+# gdb listens on a port derived from the user id, so two users of one
+# machine do not collide; `make gdb` in a second terminal attaches to it.
+GDBPORT ?= $(shell expr `id -u` % 5000 + 25000)
+
+gdbinit: kernel
+	@sed -e 's|@KERNEL@|$(KERNEL)|' -e 's|@PORT@|$(GDBPORT)|' \
+		tools/gdbinit.in > .gdbinit
+	@echo "wrote .gdbinit for $(KERNEL), port $(GDBPORT)"
+
+qemu-gdb: gdbinit
+	@echo "QEMU waits for gdb on port $(GDBPORT): run 'make gdb' in another terminal"
+	$(QEMU) $(QEMUOPTS) -append "$(BOOTARGS)" -S -gdb tcp::$(GDBPORT)
+
+gdb: gdbinit
+	$(GDB) -q -x .gdbinit
+
+# ---- tests ----
+
+host-test: | deps
+	@tests/host/run.sh
+
+test: | deps
+	@tests/run.sh
+
+clean:
+	rm -rf build .gdbinit
+
+help:
+	@echo "make [CPUS=n] [MEM=128M] [N_MMAP=256]   build $(BUILD)/kernel.elf"
+	@echo "make qemu        boot on the console (Ctrl-A X quits)"
+	@echo "make qemu-gdb    boot paused, waiting for gdb; then 'make gdb'"
+	@echo "make test        every test; ends with 'N passed, N failed'"
+	@echo "make host-test   only the host unit tests (TSan, ASan+UBSan)"
+	@echo "make deps        install the Debian packages the build needs"

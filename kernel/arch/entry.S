@@ -1,0 +1,33 @@
+/*
+ * entry.S: the first instructions every hart runs, in M-mode.
+ *
+ * QEMU's reset code (with -bios none) jumps here on every hart at once with
+ * a0 = mhartid and a1 = the device tree. A hart whose id is NCPU or more has
+ * no stack or per-hart state in this kernel, so it parks here before it
+ * touches memory. Every other hart takes its boot stack and calls start().
+ */
+#include "param.h"
+#include "arch/memlayout.h"
+
+.section .text.entry
+.globl _entry
+_entry:
+        li      t0, NCPU
+        bgeu    a0, t0, park
+        # sp = boot_stack + (hartid + 1) * BOOT_STACK_SIZE
+        la      sp, boot_stack
+        li      t0, BOOT_STACK_SIZE
+        addi    t1, a0, 1
+        mul     t0, t0, t1
+        add     sp, sp, t0
+        # a0 (hartid) and a1 (device tree) pass straight to start().
+        call    start
+park:
+        wfi
+        j       park
+
+.section .bss
+.balign BOOT_STACK_SIZE   /* backtrace_from relies on this */
+.globl boot_stack
+boot_stack:
+        .space  BOOT_STACK_SIZE * NCPU

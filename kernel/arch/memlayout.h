@@ -1,0 +1,38 @@
+/*
+ * memlayout.h: the physical memory map of qemu-system-riscv64 -machine virt,
+ * and where the kernel places itself in it.
+ *
+ * Physical addresses of the devices come from QEMU's hw/riscv/virt.c; RAM
+ * starts at KERNBASE and its size is read from the device tree at boot. The
+ * kernel maps all of these one-to-one (va == pa) in its page table.
+ */
+#ifndef ARCH_MEMLAYOUT_H
+#define ARCH_MEMLAYOUT_H
+
+#define FINISHER_BASE  0x00100000UL   /* sifive test finisher */
+#define FINISHER_SIZE  0x1000UL
+#define CLINT_BASE     0x02000000UL   /* core-local interruptor (mtime) */
+#define CLINT_SIZE     0x10000UL
+#define PLIC_BASE      0x0c000000UL   /* platform-level interrupt controller */
+#define PLIC_SIZE      0x400000UL
+#define UART0_BASE     0x10000000UL   /* ns16550a */
+#define UART0_SIZE     0x1000UL
+#define UART0_IRQ      10
+
+#define KERNBASE       0x80000000UL   /* -kernel loads us here, -bios none */
+
+/* PLIC register offsets; context 2h+1 is hart h's supervisor mode. */
+#define PLIC_PRIORITY(irq)    (PLIC_BASE + 4UL * (irq))
+#define PLIC_SCONTEXT(hart)   (2UL * (hart) + 1)
+#define PLIC_SENABLE(hart)    (PLIC_BASE + 0x2000UL + 0x80UL * PLIC_SCONTEXT(hart))
+#define PLIC_STHRESHOLD(hart) (PLIC_BASE + 0x200000UL + 0x1000UL * PLIC_SCONTEXT(hart))
+#define PLIC_SCLAIM(hart)     (PLIC_STHRESHOLD(hart) + 4)
+
+/* Test finisher commands. */
+#define FINISHER_PASS  0x5555
+#define FINISHER_FAIL  0x3333
+
+/* Boot stack per hart, used until the hart runs its scheduler. */
+#define BOOT_STACK_SIZE 0x4000
+
+#endif /* ARCH_MEMLAYOUT_H */

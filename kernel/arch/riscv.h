@@ -1,0 +1,157 @@
+/*
+ * riscv.h: RISC-V privileged-architecture names and CSR accessors.
+ *
+ * Every CSR number, status bit, cause code and PTE bit the kernel uses is
+ * named here, so no other file writes a bare number for them. The inline
+ * accessors are the only place C code touches CSRs. Included by .S files too:
+ * the C part is hidden behind __ASSEMBLER__.
+ */
+#ifndef ARCH_RISCV_H
+#define ARCH_RISCV_H
+
+/* CSRs the assembler may not know by name (privileged spec 1.12). */
+#define CSR_MENVCFG     0x30a
+#define CSR_STIMECMP    0x14d
+
+/* mstatus / sstatus */
+#define MSTATUS_MPP_MASK (3UL << 11)
+#define MSTATUS_MPP_S    (1UL << 11)
+#define SSTATUS_SIE      (1UL << 1)   /* supervisor interrupts enabled */
+#define SSTATUS_SPIE     (1UL << 5)   /* SIE before the trap */
+#define SSTATUS_SPP      (1UL << 8)   /* trap came from S-mode */
+#define SSTATUS_SUM      (1UL << 18)  /* S-mode may touch U pages */
+
+/* sie / sip / mie bits */
+#define SIE_SSIE (1UL << 1)
+#define SIE_STIE (1UL << 5)
+#define SIE_SEIE (1UL << 9)
+
+/* menvcfg.STCE: lets S-mode program its own timer through stimecmp (Sstc). */
+#define MENVCFG_STCE (1UL << 63)
+/* mcounteren.TM: lets S-mode read the time CSR. */
+#define MCOUNTEREN_TM (1UL << 1)
+
+/* PMP: one region covering all of physical memory, R/W/X, top-of-range. */
+#define PMPADDR_ALL 0x3fffffffffffffUL
+#define PMPCFG_RWX_TOR 0x0f
+
+/* scause */
+#define SCAUSE_INTR            (1UL << 63)
+#define SCAUSE_CODE(c)         ((c) & ~SCAUSE_INTR)
+#define IRQ_S_SOFT             1
+#define IRQ_S_TIMER            5
+#define IRQ_S_EXT              9
+#define EXC_INST_MISALIGNED    0
+#define EXC_INST_ACCESS        1
+#define EXC_ILLEGAL_INST       2
+#define EXC_BREAKPOINT         3
+#define EXC_LOAD_ACCESS        5
+#define EXC_STORE_ACCESS       7
+#define EXC_ECALL_U            8
+#define EXC_INST_PAGE_FAULT    12
+#define EXC_LOAD_PAGE_FAULT    13
+#define EXC_STORE_PAGE_FAULT   15
+
+/* Sv39 */
+#define PGSHIFT   12
+#define PTE_V (1UL << 0)
+#define PTE_R (1UL << 1)
+#define PTE_W (1UL << 2)
+#define PTE_X (1UL << 3)
+#define PTE_U (1UL << 4)
+#define PTE_G (1UL << 5)
+#define PTE_A (1UL << 6)
+#define PTE_D (1UL << 7)
+#define PTE_FLAGS_MASK 0x3ffUL
+#define PTE_LEAF_MASK (PTE_R | PTE_W | PTE_X)
+#define SATP_SV39 (8UL << 60)
+
+#define PX_SHIFT(level) (PGSHIFT + 9 * (level))
+#define PX(level, va)   (((unsigned long)(va) >> PX_SHIFT(level)) & 0x1ffUL)
+#define PA2PTE(pa)      (((unsigned long)(pa) >> PGSHIFT) << 10)
+#define PTE2PA(pte)     (((pte) >> 10) << PGSHIFT)
+#define PTE_FLAGS(pte)  ((pte) & PTE_FLAGS_MASK)
+#define MAKE_SATP(pt)   (SATP_SV39 | ((unsigned long)(pt) >> PGSHIFT))
+/* One past the highest virtual address Sv39 allows (kept positive). */
+#define SV39_VA_MAX     (1UL << (9 + 9 + 9 + PGSHIFT - 1))
+
+#ifndef __ASSEMBLER__
+
+#include "lib/types.h"
+
+typedef uint64 pte_t;
+typedef uint64 *pagetable_t;   /* 512 PTEs */
+
+#define csr_read(name) ({ uint64 v_; \
+    asm volatile("csrr %0, " #name : "=r"(v_)); v_; })
+#define csr_write(name, v) \
+    asm volatile("csrw " #name ", %0" : : "r"((uint64)(v)))
+#define csr_set(name, v) \
+    asm volatile("csrs " #name ", %0" : : "r"((uint64)(v)))
+#define csr_clear(name, v) \
+    asm volatile("csrc " #name ", %0" : : "r"((uint64)(v)))
+
+/* CSRs given by number because the assembler has no name for them. */
+#define csr_write_num(num, v) \
+    asm volatile("csrw %0, %1" : : "i"(num), "r"((uint64)(v)))
+
+static inline void
+intr_on(void)
+{
+  csr_set(sstatus, SSTATUS_SIE);
+}
+
+static inline void
+intr_off(void)
+{
+  csr_clear(sstatus, SSTATUS_SIE);
+}
+
+static inline int
+intr_get(void)
+{
+  return (csr_read(sstatus) & SSTATUS_SIE) != 0;
+}
+
+static inline uint64
+r_tp(void)
+{
+  uint64 x;
+  asm volatile("mv %0, tp" : "=r"(x));
+  return x;
+}
+
+static inline void
+w_tp(uint64 x)
+{
+  asm volatile("mv tp, %0" : : "r"(x));
+}
+
+static inline uint64
+r_fp(void)
+{
+  uint64 x;
+  asm volatile("mv %0, s0" : "=r"(x));
+  return x;
+}
+
+static inline uint64
+r_time(void)
+{
+  return csr_read(time);
+}
+
+static inline void
+sfence_vma(void)
+{
+  asm volatile("sfence.vma zero, zero" : : : "memory");
+}
+
+static inline void
+wfi(void)
+{
+  asm volatile("wfi");
+}
+
+#endif /* __ASSEMBLER__ */
+#endif /* ARCH_RISCV_H */

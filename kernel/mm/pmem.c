@@ -1,0 +1,188 @@
+/*
+ * pmem.c: the physical page allocator, one free list under one spinlock.
+ *
+ * Each managed page has a struct page_info (kind, owner, free-list link);
+ * the array sits in the first pages of the managed range. The free list is
+ * threaded through those records, not through the pages, so a free page
+ * is poison from its first byte to its last, and pmem_alloc can check that
+ * nobody wrote to it while it was free.
+ *
+ * Invariants (under pmem.lock): by_kind[k] counts pages of kind k and they
+ * add up to npages; by_kind[PMEM_FREE] == the length of the free list.
+ */
+#include "lib/lib.h"
+#include "mm/mm.h"
+#include "sync/spinlock.h"
+
+#define NO_PAGE 0xffffffffU
+
+struct page_info {
+  uint32 next;     /* [lock] next free page index, NO_PAGE at the end */
+  uint8 kind;      /* [lock] enum pmem_kind */
+  int32 owner;     /* [lock] pid, 0 for the kernel */
+};
+
+static struct {
+  struct spinlock lock;            /* rank LOCK_RANK_PMEM (leaf) */
+  uint64 base;                     /* [I] address of page 0 */
+  uint64 npages;                   /* [I] */
+  struct page_info *info;          /* [I] npages records, each [lock] */
+  uint32 free_head;                /* [lock] */
+  uint64 by_kind[PMEM_NKINDS];     /* [lock] */
+} pmem;
+
+void
+pmem_init(uint64 begin, uint64 end)
+{
+  begin = PGROUNDUP(begin);
+  end = PGROUNDDOWN(end);
+  if (end <= begin)
+    panic("pmem: empty range %p..%p", (void *)begin, (void *)end);
+
+  spinlock_init(&pmem.lock, "pmem", LOCK_RANK_PMEM);
+  /* n pages need n records; solve begin + roundup(n * rec) + n * PGSIZE <= end. */
+  uint64 n = (end - begin) / (PGSIZE + sizeof(struct page_info));
+  uint64 info_bytes = PGROUNDUP(n * sizeof(struct page_info));
+  while (begin + info_bytes + n * PGSIZE > end)
+    n--;
+  pmem.info = (struct page_info *)begin;
+  pmem.base = begin + info_bytes;
+  pmem.npages = n;
+  pmem.free_head = NO_PAGE;
+  memset(pmem.by_kind, 0, sizeof(pmem.by_kind));
+
+  /* Push in reverse so the lowest page is handed out first. */
+  for (uint64 i = n; i-- > 0;) {
+    memset((void *)(pmem.base + i * PGSIZE), PMEM_POISON_BYTE, PGSIZE);
+    pmem.info[i].kind = PMEM_FREE;
+    pmem.info[i].owner = 0;
+    pmem.info[i].next = pmem.free_head;
+    pmem.free_head = (uint32)i;
+  }
+  pmem.by_kind[PMEM_FREE] = n;
+}
+
+/* Index of the managed page at pa, or -1 if pa is not one. */
+static int64
+page_index(void *pa)
+{
+  uint64 a = (uint64)(uintptr)pa;
+
+  if (a < pmem.base || a >= pmem.base + pmem.npages * PGSIZE || (a & (PGSIZE - 1)))
+    return -1;
+  return (int64)((a - pmem.base) / PGSIZE);
+}
+
+static void
+check_poison(uint64 *page)
+{
+  const uint64 poison = 0x0101010101010101ULL * PMEM_POISON_BYTE;
+
+  for (uint64 i = 0; i < PGSIZE / sizeof(uint64); i++)
+    if (page[i] != poison)
+      panic("pmem: free page %p written at offset %d after free",
+            (void *)page, (int)(i * sizeof(uint64)));
+}
+
+void *
+pmem_alloc(int kind, int owner)
+{
+  if (kind <= PMEM_FREE || kind >= PMEM_NKINDS)
+    panic("pmem: alloc of bad kind %d", kind);
+
+  acquire(&pmem.lock);
+  uint32 i = pmem.free_head;
+  if (i == NO_PAGE) {
+    release(&pmem.lock);
+    return NULL;
+  }
+  pmem.free_head = pmem.info[i].next;
+  pmem.info[i].next = NO_PAGE;
+  pmem.info[i].kind = (uint8)kind;
+  pmem.info[i].owner = owner;
+  pmem.by_kind[PMEM_FREE]--;
+  pmem.by_kind[kind]++;
+  release(&pmem.lock);
+
+  /* The page is ours alone now: check and clear it outside the lock. */
+  uint64 *page = (uint64 *)(pmem.base + (uint64)i * PGSIZE);
+  check_poison(page);
+  memset(page, 0, PGSIZE);
+  return page;
+}
+
+void
+pmem_free(void *pa)
+{
+  int64 i = page_index(pa);
+
+  if (i < 0)
+    panic("pmem: free of %p, not a managed page", pa);
+  /* Poison first, outside the lock. If this is a double free, the page is
+   * already poison and on the list, so writing poison again harms nothing
+   * before the check below catches it. */
+  memset(pa, PMEM_POISON_BYTE, PGSIZE);
+
+  acquire(&pmem.lock);
+  struct page_info *pi = &pmem.info[i];
+  if (pi->kind == PMEM_FREE)
+    panic("pmem: double free of %p", pa);
+  pmem.by_kind[pi->kind]--;
+  pmem.by_kind[PMEM_FREE]++;
+  pi->kind = PMEM_FREE;
+  pi->owner = 0;
+  pi->next = pmem.free_head;
+  pmem.free_head = (uint32)i;
+  release(&pmem.lock);
+}
+
+int
+pmem_kind(void *pa)
+{
+  int64 i = page_index(pa);
+  int kind;
+
+  if (i < 0)
+    return -1;
+  acquire(&pmem.lock);
+  kind = pmem.info[i].kind;
+  release(&pmem.lock);
+  return kind;
+}
+
+int
+pmem_owner(void *pa)
+{
+  int64 i = page_index(pa);
+  int owner;
+
+  if (i < 0)
+    return -1;
+  acquire(&pmem.lock);
+  owner = pmem.info[i].owner;
+  release(&pmem.lock);
+  return owner;
+}
+
+void
+pmem_set_owner(void *pa, int owner)
+{
+  int64 i = page_index(pa);
+
+  if (i < 0)
+    panic("pmem: set_owner of %p, not a managed page", pa);
+  acquire(&pmem.lock);
+  pmem.info[i].owner = owner;
+  release(&pmem.lock);
+}
+
+void
+pmem_stat(struct memstat *m)
+{
+  acquire(&pmem.lock);
+  m->pages_total = pmem.npages;
+  for (int k = 0; k < PMEM_NKINDS; k++)
+    m->pages_by_kind[k] = pmem.by_kind[k];
+  m->pages_free = pmem.by_kind[PMEM_FREE];
+  release(&pmem.lock);
+}

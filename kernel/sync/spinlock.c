@@ -1,0 +1,138 @@
+/*
+ * spinlock.c: test-and-set spinlocks, the per-hart held-lock stack and the
+ * lock-order check described in spinlock.h.
+ *
+ * Per-hart state lives in hart_locks[hartid]; only that hart touches its
+ * entry, with interrupts off, so it needs no lock of its own.
+ */
+#include "arch/riscv.h"
+#include "lib/lib.h"
+#include "param.h"
+#include "sync/spinlock.h"
+
+struct hart_locks {
+  int noff;                                /* push_off depth */
+  int intena;                              /* interrupts were on at depth 0 */
+  int nheld;
+  struct spinlock *held[LOCKS_HELD_MAX];   /* in acquisition order, ranks rising */
+};
+
+static struct hart_locks hart_locks[NCPU];
+
+static struct hart_locks *
+my_locks(void)
+{
+  return &hart_locks[r_tp()];
+}
+
+void
+spinlock_init(struct spinlock *lk, const char *name, int rank)
+{
+  lk->locked = 0;
+  lk->hart = -1;
+  lk->pc = 0;
+  lk->name = name;
+  lk->rank = rank;
+}
+
+int
+holding(struct spinlock *lk)
+{
+  return __atomic_load_n(&lk->locked, __ATOMIC_RELAXED) &&
+         lk->hart == (int)r_tp();
+}
+
+void
+acquire(struct spinlock *lk)
+{
+  push_off();
+  struct hart_locks *h = my_locks();
+
+  if (holding(lk))
+    panic("spinlock: recursive acquire of %s (first taken at %p)",
+          lk->name, (void *)lk->pc);
+  if (h->nheld > 0 && h->held[h->nheld - 1]->rank >= lk->rank)
+    panic("spinlock: lock order: acquiring %s (rank %d) while holding %s (rank %d)",
+          lk->name, lk->rank, h->held[h->nheld - 1]->name,
+          h->held[h->nheld - 1]->rank);
+  if (h->nheld == LOCKS_HELD_MAX)
+    panic("spinlock: more than %d locks held, acquiring %s",
+          LOCKS_HELD_MAX, lk->name);
+
+  while (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE) != 0) {
+    if (panicking)
+      hart_park();
+  }
+  lk->hart = (int)r_tp();
+  lk->pc = (uint64)__builtin_return_address(0);
+  h->held[h->nheld++] = lk;
+}
+
+void
+release(struct spinlock *lk)
+{
+  struct hart_locks *h = my_locks();
+  int i;
+
+  if (!holding(lk))
+    panic("spinlock: release of %s by hart %d, owner is hart %d",
+          lk->name, (int)r_tp(), lk->hart);
+
+  /* Locks need not be released in LIFO order; removing any entry keeps
+   * the stack's ranks rising. */
+  for (i = h->nheld - 1; i >= 0 && h->held[i] != lk; i--)
+    ;
+  for (; i < h->nheld - 1; i++)
+    h->held[i] = h->held[i + 1];
+  h->nheld--;
+
+  lk->hart = -1;
+  lk->pc = 0;
+  __atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
+  pop_off();
+}
+
+void
+push_off(void)
+{
+  int old = intr_get();
+
+  intr_off();
+  struct hart_locks *h = my_locks();
+  if (h->noff == 0)
+    h->intena = old;
+  h->noff++;
+}
+
+void
+pop_off(void)
+{
+  struct hart_locks *h = my_locks();
+
+  if (intr_get())
+    panic("spinlock: pop_off with interrupts on");
+  if (h->noff < 1)
+    panic("spinlock: pop_off without push_off");
+  h->noff--;
+  if (h->noff == 0 && h->intena)
+    intr_on();
+}
+
+int
+spinlock_held_count(void)
+{
+  push_off();
+  int n = my_locks()->nheld;
+  pop_off();
+  return n;
+}
+
+void
+spinlock_print_held(int hart)
+{
+  struct hart_locks *h = &hart_locks[hart];
+
+  for (int i = 0; i < h->nheld; i++)
+    printf("  holds %s (taken at %p)\n", h->held[i]->name,
+           (void *)h->held[i]->pc);
+}

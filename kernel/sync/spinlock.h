@@ -1,0 +1,82 @@
+/*
+ * spinlock.h: spinlocks with owner tracking and a run-time lock-order check.
+ *
+ * Lock order (outer to inner). A hart may acquire a lock only if its rank is
+ * strictly greater than the rank of every lock it already holds; acquire()
+ * panics otherwise and names both locks. Equal ranks therefore never nest,
+ * and the two allocator locks are leaves: nothing is taken while they are
+ * held (printf included: the allocators do not print under their locks).
+ *
+ *   LOCK_RANK_PROCTABLE  pid allocation, walks of the process table
+ *   LOCK_RANK_WAIT       parent/child links (wait, exit, reparenting)
+ *   LOCK_RANK_PROC       one process's own lock (state, killed, chan)
+ *   LOCK_RANK_VM         one process's address space (page table, regions, brk)
+ *   LOCK_RANK_PIPE       one pipe's buffer
+ *   LOCK_RANK_TICKS      the global tick count
+ *   LOCK_RANK_CONSOLE    the console input buffer
+ *   LOCK_RANK_PRINTF     console output (printf)
+ *   LOCK_RANK_TEST       locks that only self-tests use
+ *   LOCK_RANK_POOL       the mmap_region_node pool        (leaf)
+ *   LOCK_RANK_PMEM       the physical page allocator      (leaf, same rank:
+ *                        holding one forbids taking the other)
+ *
+ * Every lock disables interrupts on its hart while held (push_off/pop_off
+ * nest), so a lock an interrupt handler takes can never be held by the code
+ * that handler interrupted.
+ */
+#ifndef SYNC_SPINLOCK_H
+#define SYNC_SPINLOCK_H
+
+#include "lib/types.h"
+
+enum lock_rank {
+  LOCK_RANK_PROCTABLE = 10,
+  LOCK_RANK_WAIT      = 20,
+  LOCK_RANK_PROC      = 30,
+  LOCK_RANK_VM        = 40,
+  LOCK_RANK_PIPE      = 50,
+  LOCK_RANK_TICKS     = 60,
+  LOCK_RANK_CONSOLE   = 70,
+  LOCK_RANK_PRINTF    = 80,
+  LOCK_RANK_TEST      = 85,
+  LOCK_RANK_POOL      = 90,
+  LOCK_RANK_PMEM      = 90,
+};
+
+/* Most locks one hart may hold at once. */
+#define LOCKS_HELD_MAX 8
+
+struct spinlock {
+  uint32 locked;          /* [a] 0 free, 1 held */
+  int hart;               /* [self] owner hart while held, else -1 */
+  uint64 pc;              /* [self] return address of the acquire() */
+  const char *name;       /* [I] */
+  int rank;               /* [I] enum lock_rank */
+};
+
+/* Names and ranks a lock; it starts free. */
+void spinlock_init(struct spinlock *lk, const char *name, int rank);
+
+/* Spins until lk is ours.
+ * => interrupts off from here until the matching release.
+ * => panics on a recursive acquire or an out-of-order one. */
+void acquire(struct spinlock *lk);
+
+/* Gives lk up. => panics unless this hart holds lk. */
+void release(struct spinlock *lk);
+
+/* Nonzero if this hart holds lk. => call with interrupts off. */
+int holding(struct spinlock *lk);
+
+/* Interrupt disable that nests: interrupts come back on at the last pop_off
+ * only if they were on at the first push_off. */
+void push_off(void);
+void pop_off(void);
+
+/* Number of spinlocks this hart holds (for "may not sleep" assertions). */
+int spinlock_held_count(void);
+
+/* Prints the locks this hart holds (panic reports). */
+void spinlock_print_held(int hart);
+
+#endif /* SYNC_SPINLOCK_H */
