@@ -38,7 +38,7 @@ LDFLAGS := -nostdlib -no-pie -static -Wl,--no-warn-rwx-segments
 KSRCS := $(wildcard kernel/*.c kernel/*/*.c kernel/*/*.S)
 KOBJS := $(patsubst kernel/%,$(BUILD)/kernel/%.o,$(KSRCS))
 
-.PHONY: all kernel deps qemu qemu-gdb gdb gdbinit test host-test clean help
+.PHONY: print-kernel all kernel deps qemu qemu-gdb gdb gdbinit test host-test clean help
 
 all: kernel
 
@@ -86,8 +86,9 @@ qemu-gdb: gdbinit
 	@echo "QEMU waits for gdb on port $(GDBPORT): run 'make gdb' in another terminal"
 	$(QEMU) $(QEMUOPTS) -append "$(BOOTARGS)" -S -gdb tcp::$(GDBPORT)
 
+GDBFLAGS ?=
 gdb: gdbinit
-	$(GDB) -q -x .gdbinit
+	$(GDB) -q -nx -x .gdbinit $(GDBFLAGS)
 
 # ---- tests ----
 
@@ -107,3 +108,7 @@ help:
 	@echo "make test        every test; ends with 'N passed, N failed'"
 	@echo "make host-test   only the host unit tests (TSan, ASan+UBSan)"
 	@echo "make deps        install the Debian packages the build needs"
+
+# For scripts: the kernel path of this configuration.
+print-kernel:
+	@echo $(KERNEL)

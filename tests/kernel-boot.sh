@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# kernel-boot.sh: what boot promises beyond the self-tests: `make qemu`
+# shows every hart at CPUS=1 and 8, harts past the kernel's NCPU park, the
+# RAM size comes from the device tree, and typed keys reach the kernel
+# through the UART interrupt.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+# `make CPUS=n qemu` is interactive; give it a few seconds, then stop it.
+for cpus in 1 8; do
+  log="$LOGDIR/boot-make-qemu-cpus$cpus.log"
+  build_kernel "$cpus" >/dev/null || { tap_fail "make CPUS=$cpus qemu" "build failed"; continue; }
+  timeout 8 make -s -C "$TOP" CPUS="$cpus" qemu </dev/null >"$log" 2>&1
+  sed -i 's/\r$//' "$log"
+  up=$(grep -cE '^hart [0-9]+ up$' "$log")
+  if [ "$up" -eq "$cpus" ] && grep -q "^kernel: all $cpus harts up" "$log"; then
+    tap_ok "make CPUS=$cpus qemu shows $cpus harts"
+  else
+    tap_fail "make CPUS=$cpus qemu shows $cpus harts" "$up 'hart N up' lines (log: ${log#$TOP/})"
+  fi
+done
+
+# A kernel built for 2 harts on a 4-hart machine: harts 2 and 3 must park.
+log="$LOGDIR/boot-park.log"
+kernel=$(build_kernel 2)
+qemu_boot "$log" 60 "$kernel" 4 128M "selftest seed=1"
+rc=$?
+up=$(grep -cE '^hart [0-9]+ up$' "$log")
+if [ "$rc" -eq 0 ] && [ "$up" -eq 2 ] && grep -q '^kernel: harts 2..3 park: beyond NCPU 2' "$log"; then
+  tap_ok "harts beyond NCPU park and the rest pass the self-tests"
+else
+  tap_fail "harts beyond NCPU park and the rest pass the self-tests" \
+    "status $rc, $up harts up (log: ${log#$TOP/})"
+fi
+
+# RAM size read from the device tree, not assumed.
+log="$LOGDIR/boot-mem.log"
+kernel=$(build_kernel 2)
+qemu_boot "$log" 60 "$kernel" 2 256M "selftest=pool_free_list_is_a_stack"
+rc=$?
+tap_check "RAM size comes from the device tree (256 MiB)" \
+  "status $rc, banner '$(grep -m1 '^kernel: .*RAM' "$log")'" \
+  grep -q 'RAM 256 MiB at 0x80000000' "$log"
+
+# Keys typed on the console arrive through the UART interrupt.
+log="$LOGDIR/boot-console-input.log"
+fifo="$LOGDIR/console-input.fifo"
+rm -f "$fifo"
+mkfifo "$fifo"
+kernel=$(build_kernel 4)
+( sleep 3; printf hello; exec sleep 30 ) >"$fifo" &
+feeder=$!
+QEMU_STDIN=$fifo qemu_boot "$log" 60 "$kernel" 4 128M "selftest=console_receives_typed_input"
+rc=$?
+kill "$feeder" 2>/dev/null
+wait "$feeder" 2>/dev/null
+rm -f "$fifo"
+tap_check "typed keys reach the kernel (UART interrupt)" \
+  "status $rc (log: ${log#$TOP/})" [ "$rc" -eq 0 ]
+tap_done

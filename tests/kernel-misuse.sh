@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# kernel-misuse.sh: kernel misuse must panic, loudly and correctly. Each case
+# is a self-test run by name on a 4-hart kernel; the case does one wrong
+# thing on the last hart. The panic line must name that hart and the broken
+# rule, and QEMU must power off with the kernel's panic status (2).
+set -u
+. "$(dirname "$0")/lib.sh"
+
+cpus=4
+panic_status=2
+kernel=$(build_kernel "$cpus") || { tap_fail "build" "make failed"; tap_done; exit 1; }
+
+# case name | text the panic line must contain
+cases=(
+  "pmem_double_free_panics|pmem: double free of 0x"
+  "pmem_free_of_unmanaged_address_panics|pmem: free of 0x80000000, not a managed page"
+  "pmem_write_after_free_panics|written at offset 800 after free"
+  "pool_double_free_panics|mmap: double free of node"
+  "pool_free_of_foreign_node_panics|not a pool node"
+  "spinlock_recursive_acquire_panics|spinlock: recursive acquire of test_recursive"
+  "spinlock_release_unowned_panics|spinlock: release of test_unowned by hart 3, owner is hart -1"
+  "spinlock_order_inversion_panics|lock order: acquiring test_outer (rank 20) while holding test_inner (rank 85)"
+)
+
+for entry in "${cases[@]}"; do
+  name=${entry%%|*}
+  want=${entry#*|}
+  log="$LOGDIR/misuse-$name.log"
+  qemu_boot "$log" 60 "$kernel" "$cpus" 128M "selftest=$name"
+  rc=$?
+  line=$(grep -m1 '^panic' "$log")
+  if [ "$rc" -ne "$panic_status" ]; then
+    tap_fail "$name" "QEMU exit status $rc, expected $panic_status (log: ${log#$TOP/})"
+  elif [[ $line != "panic (hart 3): "* || $line != *"$want"* ]]; then
+    tap_fail "$name" "panic line '$line' lacks 'panic (hart 3): ...$want'"
+  elif ! grep -q '^backtrace (hart 3):' "$log"; then
+    tap_fail "$name" "no backtrace after the panic"
+  else
+    tap_ok "$name"
+  fi
+done
+tap_done

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# run.sh: every test of the project (`make test`). Runs each suite, re-reports
+# its lines as "ok N suite: case" under one numbering, checks the suite ended
+# properly, and closes with "N passed, N failed". Logs: build/test-logs/.
+#
+# Suites: host unit tests (TSan, ASan+UBSan); in-kernel self-tests at
+# CPUS=1, 2, 4 and 8; kernel misuse that must panic; boot facts (parking,
+# device tree, console input, `make qemu`); a gdb session on 4 harts.
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+cd "$TOP" || exit 1
+export SEED=${SEED:-1}
+
+n=0
+failed=0
+started=$(date +%s)
+
+report() {   # report ok|fail NAME [REASON]
+  n=$((n + 1))
+  if [ "$1" = ok ]; then
+    echo "ok $n $2"
+  else
+    failed=$((failed + 1))
+    echo "not ok $n $2 # $3"
+  fi
+}
+
+suite() {    # suite NAME COMMAND...
+  local name=$1 line closing="" rc
+  shift
+  echo "# suite $name: $*"
+  local out
+  out=$(mktemp)
+  "$@" >"$out" 2>&1
+  rc=$?
+  while IFS= read -r line; do
+    if [[ $line =~ ^ok\ [0-9]+\ (.*)$ ]]; then
+      report ok "$name: ${BASH_REMATCH[1]}"
+    elif [[ $line =~ ^not\ ok\ [0-9]+\ ([^#]*)\ \#\ (.*)$ ]]; then
+      report fail "$name: ${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+    elif [[ $line =~ ^[0-9]+\ passed,\ [0-9]+\ failed ]]; then
+      closing=$line
+    elif [[ $line == "#"* ]]; then
+      echo "$line"
+    fi
+  done <"$out"
+  rm -f "$out"
+  if [ -z "$closing" ]; then
+    report fail "$name: suite finished" "no closing line (exit status $rc)"
+  elif [ "$rc" -ne 0 ] && [[ $closing == *" 0 failed"* ]]; then
+    report fail "$name: suite finished" "exit status $rc after '$closing'"
+  fi
+}
+
+suite host tests/host/run.sh
+for cpus in 1 2 4 8; do
+  suite "selftest-cpus$cpus" tests/kernel-selftest.sh "$cpus"
+done
+suite misuse tests/kernel-misuse.sh
+suite boot tests/kernel-boot.sh
+suite gdb tests/gdb-harts.sh
+
+echo "# seed $SEED, $(( $(date +%s) - started )) s"
+echo "$((n - failed)) passed, $failed failed"
+[ "$failed" -eq 0 ]
