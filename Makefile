@@ -38,7 +38,27 @@ LDFLAGS := -nostdlib -no-pie -static -Wl,--no-warn-rwx-segments
 KSRCS := $(wildcard kernel/*.c kernel/*/*.c kernel/*/*.S)
 KOBJS := $(patsubst kernel/%,$(BUILD)/kernel/%.o,$(KSRCS))
 
-.PHONY: print-kernel all kernel deps qemu qemu-gdb gdb gdbinit test host-test clean help
+# ---- user programs ----
+# Every user/*.c and stress/*.c is a program named after its file; the
+# library lives in user/lib/ (plus the formatter and string helpers the
+# kernel shares) and stress/lib/. They do not depend on CPUS, so one build
+# serves every kernel configuration.
+UBUILD := build/user
+UCFLAGS := -Wall -Werror -O2 -g -std=gnu11 $(ARCHFLAGS) \
+	-ffreestanding -fno-common -nostdlib -fno-builtin \
+	-fno-stack-protector -fno-pie -fno-omit-frame-pointer \
+	-fno-tree-loop-distribute-patterns -MMD -MP -Iuser -Ikernel
+ULIB_SRCS := $(wildcard user/lib/*.c user/lib/*.S) kernel/lib/fmt.c kernel/lib/string.c
+ULIB_OBJS := $(patsubst %,$(UBUILD)/%.o,$(ULIB_SRCS))
+SLIB_OBJS := $(patsubst %,$(UBUILD)/%.o,$(wildcard stress/lib/*.c))
+UPROGS_USER := $(patsubst user/%.c,%,$(wildcard user/*.c))
+UPROGS_STRESS := $(patsubst stress/%.c,%,$(wildcard stress/*.c))
+UBINS := $(addprefix $(UBUILD)/bin/,$(UPROGS_USER) $(UPROGS_STRESS))
+# The image carries copies without debug sections; gdb reads bin/.
+USTRIPPED := $(addprefix $(UBUILD)/stripped/,$(UPROGS_USER) $(UPROGS_STRESS))
+PROGIMAGE := $(UBUILD)/progs.img
+
+.PHONY: print-kernel all kernel deps qemu run qemu-gdb gdb gdbinit test host-test clean help
 
 all: kernel
 
@@ -59,6 +79,41 @@ $(BUILD)/kernel/%.S.o: kernel/%.S | deps
 
 -include $(KOBJS:.o=.d)
 
+# The kernel embeds the program image.
+$(BUILD)/kernel/proc/progimage.S.o: CFLAGS += -DPROGIMAGE_FILE='"$(PROGIMAGE)"'
+$(BUILD)/kernel/proc/progimage.S.o: $(PROGIMAGE)
+
+$(UBUILD)/%.c.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -c -o $@ $<
+
+$(UBUILD)/%.S.o: %.S | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -c -o $@ $<
+
+ULDFLAGS := -nostdlib -no-pie -static -Wl,--no-warn-rwx-segments -T user/user.ld
+
+$(addprefix $(UBUILD)/bin/,$(UPROGS_USER)): $(UBUILD)/bin/%: $(UBUILD)/user/%.c.o $(ULIB_OBJS) user/user.ld
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) $(ULDFLAGS) -o $@ $< $(ULIB_OBJS) -lgcc
+
+$(addprefix $(UBUILD)/bin/,$(UPROGS_STRESS)): $(UBUILD)/bin/%: $(UBUILD)/stress/%.c.o $(SLIB_OBJS) $(ULIB_OBJS) user/user.ld
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) $(ULDFLAGS) -o $@ $< $(SLIB_OBJS) $(ULIB_OBJS) -lgcc
+
+$(UBUILD)/mkprogimage: tools/mkprogimage.c kernel/proc/progimage.h
+	@mkdir -p $(dir $@)
+	gcc -Wall -Werror -O2 -Ikernel -o $@ $<
+
+$(UBUILD)/stripped/%: $(UBUILD)/bin/%
+	@mkdir -p $(dir $@)
+	$(TOOLPREFIX)objcopy --strip-debug $< $@
+
+$(PROGIMAGE): $(UBUILD)/mkprogimage $(USTRIPPED)
+	$(UBUILD)/mkprogimage $@ $(USTRIPPED)
+
+-include $(wildcard $(UBUILD)/*/*.d $(UBUILD)/*/*/*.d $(UBUILD)/*/*/*/*.d)
+
 deps:
 	@tools/deps.sh
 
@@ -72,6 +127,10 @@ endif
 
 qemu: kernel
 	$(QEMU) $(QEMUOPTS) -append "$(BOOTARGS)"
+
+# Boots, runs one program (CMD="prog args") and powers off with its status.
+run: kernel
+	$(QEMU) $(QEMUOPTS) -append "$(BOOTARGS) -- $(CMD)"
 
 # gdb listens on a port derived from the user id, so two users of one
 # machine do not collide; `make gdb` in a second terminal attaches to it.
@@ -103,7 +162,8 @@ clean:
 
 help:
 	@echo "make [CPUS=n] [MEM=128M] [N_MMAP=256]   build $(BUILD)/kernel.elf"
-	@echo "make qemu        boot on the console (Ctrl-A X quits)"
+	@echo "make qemu        boot to the shell on the console (Ctrl-A X quits)"
+	@echo "make run CMD=\"prog args\"  boot, run one program, exit with its status"
 	@echo "make qemu-gdb    boot paused, waiting for gdb; then 'make gdb'"
 	@echo "make test        every test; ends with 'N passed, N failed'"
 	@echo "make host-test   only the host unit tests (TSan, ASan+UBSan)"

@@ -1,18 +1,25 @@
 /*
  * main.c: the S-mode boot sequence. Hart 0 reads the device tree, brings up
- * the console, the allocators and the kernel page table, then releases the
- * other harts; every hart then turns on paging, traps and its timer, says
- * it is up, and either runs the self-tests or idles.
+ * the console, the allocators, the kernel page table and the process table,
+ * then releases the other harts; every hart then turns on paging, traps and
+ * its timer, says it is up, and either runs the self-tests (boot argument
+ * "selftest") or starts the first process and enters its scheduler.
+ *
+ * Boot arguments after "--" are handed to init as its arguments: init runs
+ * that program and powers off with its exit status (`make run CMD=...`).
  */
 #include "arch/memlayout.h"
 #include "arch/riscv.h"
 #include "dev/dev.h"
+#include "file/file.h"
 #include "kernel.h"
 #include "lib/lib.h"
 #include "mm/mm.h"
 #include "param.h"
+#include "proc/proc.h"
 #include "test/selftest.h"
 #include "trap/trap.h"
+#include "uapi/syscall.h"
 
 extern char end[];              /* kernel.ld: first byte after the kernel */
 
@@ -50,8 +57,11 @@ boot_hart0(uint64 dtb)
   pmem_init((uint64)end, ram_end);
   mmap_init();
   kvm_init(ram_end);
+  proc_init();
+  file_init();
   plic_init();
   timer_init(boot_info.timebase_hz);
+  progimage_list();
 
   struct memstat m;
   pmem_stat(&m);
@@ -59,6 +69,35 @@ boot_hart0(uint64 dtb)
   printf("kernel: %d pages free of %d, %d of %d region nodes free\n",
          (int)m.pages_free, (int)m.pages_total, (int)m.nodes_free,
          (int)m.nodes_total);
+}
+
+/* Splits the boot arguments after " -- " into init's argv. */
+static const char *const *
+init_args(void)
+{
+  static char words[BOOTARGS_MAX];
+  static const char *argv[MAXARG + 1];
+  int argc = 0;
+
+  argv[argc++] = "init";
+  char *s = boot_info.bootargs;
+  while (*s && !(s[0] == '-' && s[1] == '-' && (s[2] == ' ' || s[2] == '\0') &&
+                 (s == boot_info.bootargs || s[-1] == ' ')))
+    s++;
+  if (*s) {
+    strlcpy(words, s + 2, sizeof(words));
+    for (char *w = words; *w && argc < MAXARG;) {
+      while (*w == ' ')
+        *w++ = '\0';
+      if (*w == '\0')
+        break;
+      argv[argc++] = w;
+      while (*w && *w != ' ')
+        w++;
+    }
+  }
+  argv[argc] = NULL;
+  return argv;
 }
 
 void
@@ -82,9 +121,9 @@ main(uint64 hartid, uint64 dtb)
 
   if (bootarg("selftest", NULL, 0))
     selftest_main(expected);
-  if (hartid == 0)
-    printf("kernel: all %d harts up; no user space yet, typed keys echo "
-           "(Ctrl-A X quits QEMU)\n", expected);
-  for (;;)
-    wfi();
+  if (hartid == 0) {
+    printf("kernel: all %d harts up\n", expected);
+    proc_userinit(init_args());
+  }
+  scheduler();
 }

@@ -12,6 +12,8 @@
 #ifndef N_MMAP
 #define N_MMAP 256      /* mmap_region_node structs in the shared pool */
 #endif
+#define NPROC 64         /* process slots */
+#define NFILE 256        /* open files, all processes together */
 #define BOOTARGS_MAX 256 /* bytes of the -append string kept */
 #define TICK_HZ 100      /* timer interrupts per second on every hart */
 

@@ -19,7 +19,7 @@ cases=(
   "pool_free_of_foreign_node_panics|not a pool node"
   "spinlock_recursive_acquire_panics|spinlock: recursive acquire of test_recursive"
   "spinlock_release_unowned_panics|spinlock: release of test_unowned by hart 3, owner is hart -1"
-  "spinlock_order_inversion_panics|lock order: acquiring test_outer (rank 20) while holding test_inner (rank 85)"
+  "spinlock_order_inversion_panics|lock order: acquiring test_outer (rank 10) while holding test_inner (rank 85)"
 )
 
 for entry in "${cases[@]}"; do

@@ -14,9 +14,9 @@
 _entry:
         li      t0, NCPU
         bgeu    a0, t0, park
-        # sp = boot_stack + (hartid + 1) * BOOT_STACK_SIZE
+        # sp = boot_stack + (hartid + 1) * KSTACK_SIZE
         la      sp, boot_stack
-        li      t0, BOOT_STACK_SIZE
+        li      t0, KSTACK_SIZE
         addi    t1, a0, 1
         mul     t0, t0, t1
         add     sp, sp, t0
@@ -27,7 +27,7 @@ park:
         j       park
 
 .section .bss
-.balign BOOT_STACK_SIZE   /* backtrace_from relies on this */
+.balign KSTACK_SIZE   /* backtrace_from relies on this */
 .globl boot_stack
 boot_stack:
-        .space  BOOT_STACK_SIZE * NCPU
+        .space  KSTACK_SIZE * NCPU

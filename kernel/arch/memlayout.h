@@ -32,7 +32,17 @@
 #define FINISHER_PASS  0x5555
 #define FINISHER_FAIL  0x3333
 
-/* Boot stack per hart, used until the hart runs its scheduler. */
-#define BOOT_STACK_SIZE 0x4000
+/*
+ * Kernel stacks. Every stack (a hart's boot stack, which becomes its
+ * scheduler stack, and each process's) is KSTACK_SIZE bytes with its top
+ * aligned to KSTACK_SIZE, which is how backtrace_from finds its bounds.
+ * Process stacks sit high in the kernel page table, below the trampoline,
+ * one per slot, each with an unmapped guard of the same size beneath it.
+ */
+#define KSTACK_SIZE    0x4000
+#define KSTACK_PAGES   (KSTACK_SIZE / 0x1000)
+#define KSTACK_STRIDE  (2 * KSTACK_SIZE)                 /* stack + guard */
+#define KSTACK_TOP0    ((1UL << 38) - KSTACK_STRIDE)     /* below TRAMPOLINE */
+#define KSTACK(slot)   (KSTACK_TOP0 - (unsigned long)(slot) * KSTACK_STRIDE - KSTACK_SIZE)
 
 #endif /* ARCH_MEMLAYOUT_H */

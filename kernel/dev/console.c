@@ -1,12 +1,17 @@
 /*
- * console.c: the receive side of the console. The UART interrupt pushes each
- * byte into a ring and echoes it; readers (the read system call, later) take
- * bytes out. Overflow drops the newest byte rather than blocking the
- * interrupt handler.
+ * console.c: the console as a file. The UART interrupt pushes each received
+ * byte into a ring and echoes it; console_read takes bytes out, sleeping
+ * while the ring is empty, and returns at the end of a line. Overflow drops
+ * the newest byte rather than blocking the interrupt handler. Writes go out
+ * through printf's lock in chunks, so lines from different harts never mix.
  */
 #include "dev/dev.h"
 #include "lib/lib.h"
+#include "mm/mm.h"
+#include "proc/proc.h"
 #include "sync/spinlock.h"
+
+#define CONSOLE_CHUNK 256
 
 #define CONSOLE_BUF 128
 
@@ -32,6 +37,7 @@ console_intr(int c)
     c = '\n';
   if (cons.w - cons.r < CONSOLE_BUF)
     cons.buf[cons.w++ % CONSOLE_BUF] = (char)c;
+  wakeup(&cons.r);
   release(&cons.lock);
   printf("%c", c);
 }
@@ -42,5 +48,56 @@ console_chars_received(void)
   acquire(&cons.lock);
   uint64 n = cons.received;
   release(&cons.lock);
+  return n;
+}
+
+int
+console_read(struct uvm *vm, uint64 uva, int n)
+{
+  char buf[CONSOLE_CHUNK];
+  int k = 0;
+
+  if (n > CONSOLE_CHUNK)
+    n = CONSOLE_CHUNK;
+  if (uvm_check_access(vm, uva, n, ACCESS_WRITE) != 0)
+    return -1;
+  acquire(&cons.lock);
+  while (cons.r == cons.w) {
+    if (proc_killed(myproc())) {
+      release(&cons.lock);
+      return -1;
+    }
+    sleep(&cons.r, &cons.lock);
+  }
+  while (k < n && cons.r != cons.w) {
+    char c = cons.buf[cons.r++ % CONSOLE_BUF];
+    buf[k++] = c;
+    if (c == '\n')
+      break;
+  }
+  release(&cons.lock);
+  if (copyout(vm, uva, buf, k) != 0)
+    return -1;
+  return k;
+}
+
+int
+console_write(struct uvm *vm, uint64 uva, int n)
+{
+  char buf[CONSOLE_CHUNK + 1];
+
+  for (int done = 0; done < n;) {
+    int k = n - done < CONSOLE_CHUNK ? n - done : CONSOLE_CHUNK;
+    if (copyin(vm, buf, uva + done, k) != 0)
+      return done > 0 ? done : -1;
+    buf[k] = '\0';
+    /* %s stops at a NUL byte; print byte by byte only if there is one. */
+    if (strlen(buf) == (unsigned long)k)
+      printf("%s", buf);
+    else
+      for (int i = 0; i < k; i++)
+        printf("%c", buf[i]);
+    done += k;
+  }
   return n;
 }

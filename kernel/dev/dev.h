@@ -15,10 +15,16 @@ void uart_putc_sync(char c);          /* polled; any context */
 int uart_getc(void);                  /* -1 if nothing waiting */
 void uart_intr(void);                 /* PLIC said the UART has input */
 
-/* console.c: the line the UART feeds. */
+/* console.c: the line the UART feeds, and the console as a file. */
+struct uvm;
 void console_init(void);
 void console_intr(int c);             /* one received character */
 uint64 console_chars_received(void);
+/* read/write on the console for a process: up to n bytes at user address
+ * uva. Read sleeps until a byte arrives and stops after a newline.
+ * Return the count, or -1 (bad buffer, or killed while waiting). */
+int console_read(struct uvm *vm, uint64 uva, int n);
+int console_write(struct uvm *vm, uint64 uva, int n);
 
 /* plic.c */
 void plic_init(void);                 /* once, hart 0 */

@@ -59,10 +59,10 @@ void
 backtrace_from(uint64 fp)
 {
   /* RISC-V frame layout with -fno-omit-frame-pointer: ra at fp-8, the
-   * caller's fp at fp-16. Stop when fp leaves the page it started in:
-   * every kernel stack here is page aligned and at most a few pages. */
-  uint64 top = (fp + BOOT_STACK_SIZE) & ~(uint64)(BOOT_STACK_SIZE - 1);
-  uint64 bottom = top - BOOT_STACK_SIZE;
+   * caller's fp at fp-16. Stop when fp leaves the stack it started in:
+   * every kernel stack is KSTACK_SIZE bytes with an aligned top. */
+  uint64 top = (fp + KSTACK_SIZE - 1) & ~(uint64)(KSTACK_SIZE - 1);
+  uint64 bottom = top - KSTACK_SIZE;
 
   for (int depth = 0; depth < 32 && fp > bottom + 16 && fp <= top; depth++) {
     uint64 ra = *(uint64 *)(fp - 8);

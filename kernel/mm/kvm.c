@@ -2,22 +2,34 @@
  * kvm.c: the kernel page table. Devices and RAM are mapped one-to-one;
  * kernel text is read+execute, everything else read+write, nothing both
  * writable and executable. Built once by hart 0, then loaded by every hart.
- * The A and D bits are set up front because QEMU's Sv39 would otherwise
+ * Kernel stacks for all NPROC process slots are allocated and mapped here,
+ * once, so the shared table never changes after boot and no hart needs a
+ * TLB shootdown. The A and D bits are set up front because QEMU's Sv39 would otherwise
  * fault on first access and the kernel has no handler for that.
  */
 #include "arch/memlayout.h"
 #include "lib/lib.h"
 #include "mm/mm.h"
+#include "param.h"
 
-extern char etext[];     /* kernel.ld: end of kernel text */
+extern char etext[];       /* kernel.ld: end of kernel text */
+extern char trampoline[];  /* arch/trampoline.S, one page */
 
 static pagetable_t kernel_pagetable;   /* [I] after kvm_init */
 
 static void
+kvm_map_page(uint64 va, uint64 pa, uint64 perm)
+{
+  if (pgtbl_map(kernel_pagetable, va, pa, PGSIZE, perm | PTE_A | PTE_D, 0) != 0)
+    panic("kvm: out of memory building the kernel page table");
+}
+
+/* Maps [pa, pa + size) at the same virtual address. */
+static void
 kvm_map(uint64 pa, uint64 size, uint64 perm)
 {
-  if (pgtbl_map(kernel_pagetable, pa, pa, size, perm | PTE_A | PTE_D, 0) != 0)
-    panic("kvm: out of memory building the kernel page table");
+  for (uint64 off = 0; off < size; off += PGSIZE)
+    kvm_map_page(pa + off, pa + off, perm);
 }
 
 void
@@ -33,6 +45,31 @@ kvm_init(uint64 ram_end)
   kvm_map(UART0_BASE, UART0_SIZE, PTE_R | PTE_W);
   kvm_map(KERNBASE, (uint64)etext - KERNBASE, PTE_R | PTE_X);
   kvm_map((uint64)etext, PGROUNDUP(ram_end) - (uint64)etext, PTE_R | PTE_W);
+  kvm_map_trampoline(kernel_pagetable);
+
+  /* A kernel stack for every process slot, each above an unmapped guard. */
+  for (int slot = 0; slot < NPROC; slot++) {
+    for (uint64 off = 0; off < KSTACK_SIZE; off += PGSIZE) {
+      void *page = pmem_alloc(PMEM_KSTACK, 0);
+      if (page == NULL)
+        panic("kvm: out of memory for kernel stacks");
+      kvm_map_page(KSTACK(slot) + off, (uint64)page, PTE_R | PTE_W);
+    }
+  }
+}
+
+uint64
+kvm_satp(void)
+{
+  return MAKE_SATP(kernel_pagetable);
+}
+
+void
+kvm_map_trampoline(pagetable_t pt)
+{
+  if (pgtbl_map(pt, TRAMPOLINE, (uint64)trampoline, PGSIZE,
+                PTE_R | PTE_X | PTE_A, 0) != 0)
+    panic("kvm: out of memory mapping the trampoline");
 }
 
 void

@@ -9,12 +9,15 @@
  *          (rank LOCK_RANK_POOL, a leaf), free list with head insertion.
  *          An empty pool returns NULL.
  *   kvm    the kernel page table, identical on every hart.
+ *   uvm    a process's address space: page table, heap break, region list,
+ *          the lazy fault path, and the copies between kernel and user.
  */
 #ifndef MM_MM_H
 #define MM_MM_H
 
 #include "arch/riscv.h"
 #include "lib/types.h"
+#include "sync/spinlock.h"
 #include "uapi/layout.h"
 #include "uapi/memstat.h"
 
@@ -84,6 +87,9 @@ void kvm_init(uint64 ram_end);
 /* Turns paging on for this hart with the kernel page table. */
 void kvm_inithart(void);
 
+/* satp value of the kernel page table (for the trampoline). */
+uint64 kvm_satp(void);
+
 /* The PTE for va in pt, allocating page-table pages (kind PMEM_PGTBL, owner
  * owner) if alloc; NULL if absent and !alloc, or out of memory. */
 pte_t *pgtbl_walk(pagetable_t pt, uint64 va, int alloc, int owner);
@@ -92,5 +98,84 @@ pte_t *pgtbl_walk(pagetable_t pt, uint64 va, int alloc, int owner);
  * a page-table page could not be had. => panics on remapping. */
 int pgtbl_map(pagetable_t pt, uint64 va, uint64 pa, uint64 size, uint64 perm,
               int owner);
+
+/* Maps the trampoline page at TRAMPOLINE (read+execute, kernel only). */
+void kvm_map_trampoline(pagetable_t pt);
+
+/* ---- uvm.c, fault.c ---- */
+
+/* Kinds of access, as PROT_* bits. */
+#define ACCESS_READ  0x1
+#define ACCESS_WRITE 0x2
+#define ACCESS_EXEC  0x4
+
+/*
+ * A user address space. The lock (rank LOCK_RANK_VM) guards every field and
+ * the page table's user mappings; the fault path, the user copies, sbrk,
+ * mmap/munmap, fork's copy and exit's teardown all take it.
+ */
+struct uvm {
+  struct spinlock lock;
+  pagetable_t pt;                     /* [lock] root, or NULL when empty */
+  uint64 image_end;                   /* [lock] page aligned; the heap starts here */
+  uint64 brk;                         /* [lock] [image_end, brk) is the heap */
+  struct mmap_region_node *regions;   /* [lock] sorted by begin */
+  int pid;                            /* [lock] owner of its pages */
+};
+
+/* Names vm's lock; vm starts empty. */
+void uvm_setup(struct uvm *vm, int pid);
+
+/* Gives vm a fresh page table holding only the trampoline and the trapframe
+ * page at trapframe_pa. Returns 0, or -1 with vm still empty. */
+int uvm_init(struct uvm *vm, uint64 trapframe_pa);
+
+/* Frees every user page, page-table page and region node of vm; it is
+ * empty afterwards. => holds vm->lock, or vm is private to the caller. */
+void uvm_free(struct uvm *vm);
+
+/* Frees every leaf page mapped below TRAPFRAME and every page-table page,
+ * recursively; the trampoline and trapframe pages are not freed (they are
+ * not the table's). */
+void uvm_destroy_pgtbl(pagetable_t pt);
+
+/* Makes empty vm `to` a copy of `from`: the same mapped pages (copied),
+ * lazy holes left lazy, the same break and regions. Returns 0, or -1 with
+ * `to` empty again and nothing leaked. => takes from->lock. */
+int uvm_copy_pgtbl(struct uvm *from, struct uvm *to, uint64 trapframe_pa);
+
+/* Maps zeroed pages over [va, va + size) with PTE perm (exec's segments).
+ * Returns 0 or -1. => vm private to the caller. */
+int uvm_map_zeroed(struct uvm *vm, uint64 va, uint64 size, uint64 perm);
+
+/* Frees the pages mapped in [begin, end) and any page-table page left
+ * empty. => holds vm->lock. */
+void uvm_unmap_range(struct uvm *vm, uint64 begin, uint64 end);
+
+/* Moves the break by n bytes. Returns the old break, or -1 if the new one
+ * would fall below image_end or reach MMAP_BEGIN. Takes vm->lock. */
+uint64 uvm_sbrk(struct uvm *vm, long n);
+
+/* Copies between kernel memory and vm. Each returns 0, or -1 if some byte
+ * is not accessible to the user in that way. Lazy pages are faulted in.
+ * => take vm->lock; must not hold it. */
+int copyout(struct uvm *vm, uint64 dstva, const void *src, uint64 len);
+int copyin(struct uvm *vm, void *dst, uint64 srcva, uint64 len);
+/* Returns 0 if every byte of [va, va + len) allows access (faulting lazy
+ * pages in), else -1. Lets a reader check its buffer before it consumes
+ * data it could not deliver. => takes vm->lock. */
+int uvm_check_access(struct uvm *vm, uint64 va, uint64 len, int access);
+/* Copies a NUL-terminated string of at most max bytes (NUL included).
+ * Returns its length, or -1 if it is unreadable or longer. */
+int copyinstr(struct uvm *vm, char *dst, uint64 srcva, uint64 max);
+
+/* fault.c: resolves a user access to va. Returns 0 if the access may now
+ * proceed (a lazy page was mapped, or another hart already had), -1 if it
+ * violates the address space (the caller kills or fails). */
+int uvm_fault(struct uvm *vm, uint64 va, int access);
+/* The same, for callers that already hold vm->lock. */
+int uvm_fault_locked(struct uvm *vm, uint64 va, int access);
+/* Lazy faults served since boot. */
+uint64 uvm_lazy_faults(void);
 
 #endif /* MM_MM_H */

@@ -119,6 +119,18 @@ pop_off(void)
 }
 
 int
+spinlock_intena(void)
+{
+  return my_locks()->intena;
+}
+
+void
+spinlock_set_intena(int intena)
+{
+  my_locks()->intena = intena;
+}
+
+int
 spinlock_held_count(void)
 {
   push_off();

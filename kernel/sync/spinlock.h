@@ -7,18 +7,23 @@
  * and the two allocator locks are leaves: nothing is taken while they are
  * held (printf included: the allocators do not print under their locks).
  *
- *   LOCK_RANK_PROCTABLE  pid allocation, walks of the process table
  *   LOCK_RANK_WAIT       parent/child links (wait, exit, reparenting)
+ *   LOCK_RANK_FILETABLE  the open-file table
+ *   LOCK_RANK_PIPE       one pipe's ring          } condition locks that
+ *   LOCK_RANK_TICKS      the global tick count    } sleep() releases; they
+ *   LOCK_RANK_CONSOLE    the console input ring   } rank below PROC because
+ *                                                    sleep and wakeup take a
+ *                                                    p->lock while holding one
  *   LOCK_RANK_PROC       one process's own lock (state, killed, chan)
  *   LOCK_RANK_VM         one process's address space (page table, regions, brk)
- *   LOCK_RANK_PIPE       one pipe's buffer
- *   LOCK_RANK_TICKS      the global tick count
- *   LOCK_RANK_CONSOLE    the console input buffer
  *   LOCK_RANK_PRINTF     console output (printf)
  *   LOCK_RANK_TEST       locks that only self-tests use
  *   LOCK_RANK_POOL       the mmap_region_node pool        (leaf)
  *   LOCK_RANK_PMEM       the physical page allocator      (leaf, same rank:
  *                        holding one forbids taking the other)
+ *
+ * Pids come from an atomic counter, so the process table needs no lock of
+ * its own: each slot is guarded by its p->lock.
  *
  * Every lock disables interrupts on its hart while held (push_off/pop_off
  * nest), so a lock an interrupt handler takes can never be held by the code
@@ -30,13 +35,13 @@
 #include "lib/types.h"
 
 enum lock_rank {
-  LOCK_RANK_PROCTABLE = 10,
-  LOCK_RANK_WAIT      = 20,
+  LOCK_RANK_WAIT      = 10,
+  LOCK_RANK_FILETABLE = 12,
+  LOCK_RANK_PIPE      = 14,
+  LOCK_RANK_TICKS     = 16,
+  LOCK_RANK_CONSOLE   = 18,
   LOCK_RANK_PROC      = 30,
   LOCK_RANK_VM        = 40,
-  LOCK_RANK_PIPE      = 50,
-  LOCK_RANK_TICKS     = 60,
-  LOCK_RANK_CONSOLE   = 70,
   LOCK_RANK_PRINTF    = 80,
   LOCK_RANK_TEST      = 85,
   LOCK_RANK_POOL      = 90,
@@ -72,6 +77,11 @@ int holding(struct spinlock *lk);
  * only if they were on at the first push_off. */
 void push_off(void);
 void pop_off(void);
+
+/* The interrupt state push_off saved at depth 0 on this hart. A kernel
+ * thread that switches away keeps its own copy across the switch. */
+int spinlock_intena(void);
+void spinlock_set_intena(int intena);
 
 /* Number of spinlocks this hart holds (for "may not sleep" assertions). */
 int spinlock_held_count(void);

@@ -1,16 +1,21 @@
 /*
  * timer.c: the periodic tick on every hart, through Sstc's stimecmp.
  *
- * Each hart counts its own ticks (only that hart writes its counter); hart
- * 0's count is the global clock that uptime and sleep use.
+ * Each hart counts its own ticks (only that hart writes its counter). Hart
+ * 0 also advances the global clock that uptime and sleep use, under
+ * ticks_lock, and wakes the sleepers.
  */
 #include "arch/riscv.h"
 #include "lib/lib.h"
 #include "param.h"
+#include "proc/proc.h"
+#include "sync/spinlock.h"
 #include "trap/trap.h"
 
 static uint64 interval;                  /* [I] time units per tick */
 static volatile uint64 hart_ticks[NCPU]; /* [h] written only by that hart */
+static struct spinlock ticks_lock;       /* rank LOCK_RANK_TICKS */
+static uint64 ticks;                     /* [ticks_lock] */
 
 void
 timer_init(uint64 timebase_hz)
@@ -18,6 +23,7 @@ timer_init(uint64 timebase_hz)
   if (timebase_hz == 0)
     timebase_hz = 10000000;     /* virt's 10 MHz, if the tree lacked it */
   interval = timebase_hz / TICK_HZ;
+  spinlock_init(&ticks_lock, "ticks", LOCK_RANK_TICKS);
 }
 
 void
@@ -34,12 +40,37 @@ timer_intr(void)
   hart_ticks[r_tp()]++;
   if (panicking)
     hart_park();
+  if (r_tp() == 0) {
+    acquire(&ticks_lock);
+    ticks++;
+    wakeup(&ticks);
+    release(&ticks_lock);
+  }
 }
 
 uint64
 timer_ticks(void)
 {
-  return hart_ticks[0];
+  acquire(&ticks_lock);
+  uint64 t = ticks;
+  release(&ticks_lock);
+  return t;
+}
+
+int
+timer_sleep(uint64 n)
+{
+  acquire(&ticks_lock);
+  uint64 start = ticks;
+  while (ticks - start < n) {
+    if (proc_killed(myproc())) {
+      release(&ticks_lock);
+      return -1;
+    }
+    sleep(&ticks, &ticks_lock);
+  }
+  release(&ticks_lock);
+  return 0;
 }
 
 uint64

@@ -9,6 +9,7 @@
 #include "arch/riscv.h"
 #include "dev/dev.h"
 #include "lib/lib.h"
+#include "proc/proc.h"
 #include "trap/trap.h"
 
 extern char kernelvec[];
@@ -80,10 +81,16 @@ kerneltrap(void)
     panic("trap: kerneltrap from user mode");
   if (intr_get())
     panic("trap: kerneltrap with interrupts on");
-  if (trap_devintr(scause) == 0)
+  int which = trap_devintr(scause);
+  if (which == 0)
     panic("trap: kernel %s (scause %p) at pc %p, stval %p",
           trap_cause_name(scause), (void *)scause, (void *)sepc,
           (void *)csr_read(stval));
+
+  /* A tick preempts a process even while it runs kernel code. */
+  struct proc *p = myproc();
+  if (which == 1 && p != NULL && p->state == RUNNING)
+    yield();
 
   /* A handler may have trapped again (and so changed these): put back the
    * state of the trap being returned from. */

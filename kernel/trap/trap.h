@@ -13,6 +13,9 @@
 /* Points stvec at kernelvec. => every hart, before enabling interrupts. */
 void trap_inithart(void);
 
+/* Returns to user space for the current process. => interrupts any. */
+void usertrapret(void) __attribute__((noreturn));
+
 /* Handles an interrupt given its scause. Returns 1 for a timer tick,
  * 2 for another device, 0 if scause was not an interrupt we know. */
 int trap_devintr(uint64 scause);
@@ -25,6 +28,8 @@ void timer_init(uint64 timebase_hz);   /* once, hart 0 */
 void timer_inithart(void);             /* every hart: first deadline */
 void timer_intr(void);                 /* a tick on this hart */
 uint64 timer_ticks(void);              /* global ticks since boot (hart 0's) */
+/* Sleeps n ticks. Returns 0, or -1 if the process was killed meanwhile. */
+int timer_sleep(uint64 n);
 uint64 timer_hart_ticks(int hart);     /* ticks taken by one hart */
 
 #endif /* TRAP_TRAP_H */

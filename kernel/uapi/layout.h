@@ -6,9 +6,9 @@
  *   VA_MAX     +------------------+
  *              | trampoline       |  one page
  *              | trapframe        |  one page
- *              | stack            |  STACK_PAGES, grows down, lazily
- *              | guard            |  never mapped
- *   MMAP_END   +------------------+
+ *              | stack            |  STACK_PAGES - 1, grows down, lazily
+ *              | guard            |  one page, never mapped
+ *   MMAP_END   +------------------+  == STACK_BOTTOM
  *              | mmap area        |  MMAP_PAGES, lazy anonymous regions
  *   MMAP_BEGIN +------------------+
  *              | heap (sbrk)      |  [image end, brk), lazy
@@ -20,18 +20,27 @@
 #ifndef UAPI_LAYOUT_H
 #define UAPI_LAYOUT_H
 
-#define PGSIZE 4096UL
+/* Unsigned long constants that assembly files can use too. */
+#ifdef __ASSEMBLER__
+#define UL_(x) x
+#else
+#define UL_(x) x##UL
+#endif
+
+#define PGSIZE UL_(4096)
 #define PGROUNDUP(a)   (((a) + PGSIZE - 1) & ~(PGSIZE - 1))
 #define PGROUNDDOWN(a) ((a) & ~(PGSIZE - 1))
 
-#define VA_MAX       (1UL << 38)
+#define VA_MAX       (UL_(1) << 38)
 #define TRAMPOLINE   (VA_MAX - PGSIZE)
 #define TRAPFRAME    (TRAMPOLINE - PGSIZE)
-#define STACK_PAGES  32UL
+#define STACK_PAGES  UL_(32)   /* the lowest is the guard: 31 usable pages */
 #define STACK_TOP    TRAPFRAME
 #define STACK_BOTTOM (TRAPFRAME - STACK_PAGES * PGSIZE)
+#define STACK_GUARD  STACK_BOTTOM             /* never mapped */
+#define STACK_LIMIT  (STACK_GUARD + PGSIZE)   /* lowest usable stack byte */
 #define MMAP_END     (VA_MAX - 34 * PGSIZE)
-#define MMAP_PAGES   8096UL
+#define MMAP_PAGES   UL_(8096)
 #define MMAP_BEGIN   (MMAP_END - MMAP_PAGES * PGSIZE)
 #define USER_BASE    PGSIZE
 

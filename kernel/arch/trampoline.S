@@ -1,0 +1,113 @@
+/*
+ * trampoline.S: the page mapped at TRAMPOLINE in every page table, user and
+ * kernel alike, so the code keeps running while satp switches under it.
+ *
+ * uservec (stvec while in user mode) saves the user registers in the
+ * trapframe at TRAPFRAME, switches to the kernel page table and stack, and
+ * jumps to usertrap(). userret(satp) does the reverse and srets to user.
+ * The page holds no data: it is mapped read+execute, without PTE_U.
+ */
+#include "arch/trapframe.h"
+#include "uapi/layout.h"
+
+.section .trampoline, "ax"
+# Exact alignment padding (no linker relaxation), so the page is one page.
+.option norelax
+.balign 4096
+.globl trampoline
+trampoline:
+
+.globl uservec
+.balign 4
+uservec:
+        # a0 goes to sscratch so a0 can point at the trapframe.
+        csrw    sscratch, a0
+        li      a0, TRAPFRAME
+        sd      ra, TF_RA(a0)
+        sd      sp, TF_SP(a0)
+        sd      gp, TF_GP(a0)
+        sd      tp, TF_TP(a0)
+        sd      t0, TF_T0(a0)
+        sd      t1, TF_T1(a0)
+        sd      t2, TF_T2(a0)
+        sd      s0, TF_S0(a0)
+        sd      s1, TF_S1(a0)
+        sd      a1, TF_A1(a0)
+        sd      a2, TF_A2(a0)
+        sd      a3, TF_A3(a0)
+        sd      a4, TF_A4(a0)
+        sd      a5, TF_A5(a0)
+        sd      a6, TF_A6(a0)
+        sd      a7, TF_A7(a0)
+        sd      s2, TF_S2(a0)
+        sd      s3, TF_S3(a0)
+        sd      s4, TF_S4(a0)
+        sd      s5, TF_S5(a0)
+        sd      s6, TF_S6(a0)
+        sd      s7, TF_S7(a0)
+        sd      s8, TF_S8(a0)
+        sd      s9, TF_S9(a0)
+        sd      s10, TF_S10(a0)
+        sd      s11, TF_S11(a0)
+        sd      t3, TF_T3(a0)
+        sd      t4, TF_T4(a0)
+        sd      t5, TF_T5(a0)
+        sd      t6, TF_T6(a0)
+        csrr    t0, sscratch
+        sd      t0, TF_A0(a0)
+
+        ld      sp, TF_KERNEL_SP(a0)
+        ld      tp, TF_KERNEL_HARTID(a0)
+        ld      t0, TF_KERNEL_TRAP(a0)
+        ld      t1, TF_KERNEL_SATP(a0)
+        # Finish every user-table access before the switch, and drop the
+        # user entries from the TLB after it.
+        sfence.vma zero, zero
+        csrw    satp, t1
+        sfence.vma zero, zero
+        jr      t0
+
+.globl userret
+.balign 4
+userret:
+        # a0: the user page table's satp.
+        sfence.vma zero, zero
+        csrw    satp, a0
+        sfence.vma zero, zero
+        li      a0, TRAPFRAME
+        ld      ra, TF_RA(a0)
+        ld      sp, TF_SP(a0)
+        ld      gp, TF_GP(a0)
+        ld      tp, TF_TP(a0)
+        ld      t0, TF_T0(a0)
+        ld      t1, TF_T1(a0)
+        ld      t2, TF_T2(a0)
+        ld      s0, TF_S0(a0)
+        ld      s1, TF_S1(a0)
+        ld      a1, TF_A1(a0)
+        ld      a2, TF_A2(a0)
+        ld      a3, TF_A3(a0)
+        ld      a4, TF_A4(a0)
+        ld      a5, TF_A5(a0)
+        ld      a6, TF_A6(a0)
+        ld      a7, TF_A7(a0)
+        ld      s2, TF_S2(a0)
+        ld      s3, TF_S3(a0)
+        ld      s4, TF_S4(a0)
+        ld      s5, TF_S5(a0)
+        ld      s6, TF_S6(a0)
+        ld      s7, TF_S7(a0)
+        ld      s8, TF_S8(a0)
+        ld      s9, TF_S9(a0)
+        ld      s10, TF_S10(a0)
+        ld      s11, TF_S11(a0)
+        ld      t3, TF_T3(a0)
+        ld      t4, TF_T4(a0)
+        ld      t5, TF_T5(a0)
+        ld      t6, TF_T6(a0)
+        ld      a0, TF_A0(a0)
+        sret
+
+.balign 4096
+.globl trampoline_end
+trampoline_end:

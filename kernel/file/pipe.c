@@ -1,0 +1,130 @@
+/*
+ * pipe.c: pipes. A pipe is one pmem page (kind PMEM_PIPE): the struct at
+ * its start, the ring buffer in the rest. Readers sleep on &nread, writers
+ * on &nwrite. Data moves between the ring and user memory one chunk at a
+ * time through a kernel buffer, so the pipe lock is never held across a
+ * copy that might fault in a lazy user page.
+ */
+#include "file/file.h"
+#include "lib/lib.h"
+#include "mm/mm.h"
+#include "proc/proc.h"
+
+#define PIPE_CHUNK 128
+
+struct pipe {
+  struct spinlock lock;  /* rank LOCK_RANK_PIPE */
+  uint32 nread;          /* [l] bytes ever read */
+  uint32 nwrite;         /* [l] bytes ever written */
+  int readopen;          /* [l] a read end is open */
+  int writeopen;         /* [l] a write end is open */
+  char data[];           /* [l] the ring, to the end of the page */
+};
+
+#define PIPE_SIZE (PGSIZE - sizeof(struct pipe))
+
+int
+pipe_alloc(struct file **rf, struct file **wf, int owner)
+{
+  struct pipe *pi = pmem_alloc(PMEM_PIPE, owner);
+  struct file *r = file_alloc();
+  struct file *w = file_alloc();
+
+  if (pi == NULL || r == NULL || w == NULL) {
+    if (pi)
+      pmem_free(pi);
+    if (r)
+      file_close(r);
+    if (w)
+      file_close(w);
+    return -1;
+  }
+  spinlock_init(&pi->lock, "pipe", LOCK_RANK_PIPE);
+  pi->nread = pi->nwrite = 0;
+  pi->readopen = pi->writeopen = 1;
+  r->type = w->type = FILE_PIPE;
+  r->pipe = w->pipe = pi;
+  r->readable = 1;
+  w->writable = 1;
+  *rf = r;
+  *wf = w;
+  return 0;
+}
+
+void
+pipe_close(struct pipe *pi, int writable)
+{
+  acquire(&pi->lock);
+  if (writable) {
+    pi->writeopen = 0;
+    wakeup(&pi->nread);
+  } else {
+    pi->readopen = 0;
+    wakeup(&pi->nwrite);
+  }
+  int last = !pi->readopen && !pi->writeopen;
+  release(&pi->lock);
+  if (last)
+    pmem_free(pi);
+}
+
+int
+pipe_write(struct pipe *pi, struct uvm *vm, uint64 uva, int n)
+{
+  char buf[PIPE_CHUNK];
+  int done = 0;
+
+  while (done < n) {
+    int k = n - done < PIPE_CHUNK ? n - done : PIPE_CHUNK;
+    if (copyin(vm, buf, uva + done, k) != 0)
+      return done > 0 ? done : -1;
+    acquire(&pi->lock);
+    for (int i = 0; i < k;) {
+      if (!pi->readopen || proc_killed(myproc())) {
+        release(&pi->lock);
+        return done + i > 0 ? done + i : -1;
+      }
+      if (pi->nwrite - pi->nread == PIPE_SIZE) {
+        wakeup(&pi->nread);
+        sleep(&pi->nwrite, &pi->lock);
+        continue;
+      }
+      pi->data[pi->nwrite++ % PIPE_SIZE] = buf[i++];
+    }
+    wakeup(&pi->nread);
+    release(&pi->lock);
+    done += k;
+  }
+  return done;
+}
+
+int
+pipe_read(struct pipe *pi, struct uvm *vm, uint64 uva, int n)
+{
+  char buf[PIPE_CHUNK];
+  int k = 0;
+
+  /* One chunk per call: a short read is allowed, and the copy to the user
+   * must happen with the lock dropped. Check the buffer first, so a bad one
+   * fails the call without taking bytes out of the pipe. */
+  if (n > PIPE_CHUNK)
+    n = PIPE_CHUNK;
+  if (uvm_check_access(vm, uva, n, ACCESS_WRITE) != 0)
+    return -1;
+  acquire(&pi->lock);
+  while (pi->nread == pi->nwrite && pi->writeopen) {
+    if (proc_killed(myproc())) {
+      release(&pi->lock);
+      return -1;
+    }
+    sleep(&pi->nread, &pi->lock);
+  }
+  while (k < n && pi->nread != pi->nwrite)
+    buf[k++] = pi->data[pi->nread++ % PIPE_SIZE];
+  wakeup(&pi->nwrite);
+  release(&pi->lock);
+
+  if (k > 0 && copyout(vm, uva, buf, k) != 0)
+    return -1;
+  return k;
+}

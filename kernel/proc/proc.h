@@ -1,0 +1,129 @@
+/*
+ * proc.h: processes, harts and the scheduler.
+ *
+ * Lock key for struct proc:
+ *   [p]  p->lock (rank LOCK_RANK_PROC)
+ *   [w]  wait_lock (rank LOCK_RANK_WAIT): parent links
+ *   [o]  private to the process itself while it runs; others touch it only
+ *        when the process cannot run (UNUSED/USED, or ZOMBIE under [p])
+ *   [v]  p->vm.lock (rank LOCK_RANK_VM)
+ *   [I]  set once when the slot is set up at boot
+ *
+ * Lock order: wait_lock, then one p->lock, then that process's vm.lock
+ * (see sync/spinlock.h). A hart switches to a process holding p->lock and
+ * the process releases it (and the reverse in sched), so p->lock is the
+ * only lock held across swtch.
+ */
+#ifndef PROC_PROC_H
+#define PROC_PROC_H
+
+#include "lib/types.h"
+#include "mm/mm.h"
+#include "param.h"
+#include "sync/spinlock.h"
+
+struct file;
+
+/* Callee-saved registers, saved and restored by swtch. */
+struct context {
+  uint64 ra;
+  uint64 sp;
+  uint64 s[12];
+};
+
+/*
+ * The page a process's user registers are saved in on a trap, mapped at
+ * TRAPFRAME in its page table. The trampoline (arch/trampoline.S) uses the
+ * TF_* offsets below; proc.c checks they match this struct.
+ */
+struct trapframe {
+  uint64 kernel_satp;    /* kernel page table */
+  uint64 kernel_sp;      /* top of the process's kernel stack */
+  uint64 kernel_trap;    /* usertrap() */
+  uint64 epc;            /* user pc */
+  uint64 kernel_hartid;  /* tp for the kernel */
+  uint64 ra, sp, gp, tp;
+  uint64 t0, t1, t2;
+  uint64 s0, s1;
+  uint64 a0, a1, a2, a3, a4, a5, a6, a7;
+  uint64 s2, s3, s4, s5, s6, s7, s8, s9, s10, s11;
+  uint64 t3, t4, t5, t6;
+};
+
+enum proc_state { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
+
+#define NOFILE 16         /* open files per process */
+#define PROC_NAME 16
+
+struct proc {
+  struct spinlock lock;
+
+  enum proc_state state;        /* [p] */
+  void *chan;                   /* [p] sleeping on this */
+  int killed;                   /* [p] */
+  int xstate;                   /* [p] exit status for the parent's wait */
+  int pid;                      /* [p] */
+  int hart;                     /* [p] hart it runs or last ran on */
+
+  struct proc *parent;          /* [w] */
+
+  int slot;                     /* [I] index in the table */
+  uint64 kstack;                /* [I] bottom of its kernel stack (KSTACK) */
+  struct trapframe *trapframe;  /* [o] */
+  struct context context;       /* [o] */
+  struct file *ofile[NOFILE];   /* [o] */
+  char name[PROC_NAME];         /* [o] program name */
+  struct uvm vm;                /* [v] user address space */
+};
+
+/* Per-hart scheduler state; only its own hart touches it. */
+struct cpu {
+  struct proc *proc;            /* running here, or NULL */
+  struct context context;       /* swtch here to enter the scheduler */
+  int intena;                   /* interrupts were on before push_off, kept across swtch */
+};
+
+extern struct cpu cpus[NCPU];
+
+/* This hart's struct cpu / running process. => any context. */
+struct cpu *mycpu(void);
+struct proc *myproc(void);
+
+/* ---- proc.c ---- */
+void proc_init(void);                     /* hart 0, once: slots, stacks */
+void proc_userinit(const char *const *argv);  /* hart 0: the first process */
+int proc_fork(void);
+void proc_exit(int status) __attribute__((noreturn));
+int proc_wait(uint64 status_uva);
+int proc_kill(int pid);
+void proc_setkilled(struct proc *p);
+int proc_killed(struct proc *p);
+int proc_count(void);                     /* slots not UNUSED */
+/* Grows or shrinks the caller's heap by n bytes; returns the old break or -1. */
+uint64 proc_sbrk(long n);
+
+/* ---- sched.c ---- */
+void scheduler(void) __attribute__((noreturn));
+void sched(void);                         /* => holds p->lock only */
+void yield(void);
+/* Atomically releases lk and sleeps on chan; reacquires lk on wakeup.
+ * => holds lk (and nothing else); may not hold p->lock. */
+void sleep(void *chan, struct spinlock *lk);
+void wakeup(void *chan);                  /* => must not hold any p->lock */
+
+/* ---- exec.c ---- */
+/* Replaces the caller's image with program path. Returns argc (the new a0)
+ * or -1 with the old image untouched. argv is a kernel array of kernel
+ * strings ending with NULL. */
+int exec(const char *path, char *const *argv);
+
+/* ---- progimage.c: the programs built into the kernel ---- */
+/* Finds program name; returns its ELF bytes and size, or NULL. */
+const uint8 *progimage_find(const char *name, uint64 *size);
+/* Lists the programs on the console. */
+void progimage_list(void);
+
+/* ---- arch/swtch.S ---- */
+void swtch(struct context *old, struct context *new);
+
+#endif /* PROC_PROC_H */

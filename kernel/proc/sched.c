@@ -1,0 +1,125 @@
+/*
+ * sched.c: per-hart scheduling: the scheduler loop, switching in and out of
+ * processes, sleep and wakeup.
+ *
+ * A process gives up its hart only through sched(), holding exactly its own
+ * p->lock; the scheduler that switched to it released that same lock on
+ * the way in, so the lock protects the state change across the switch
+ * (RUNNING -> RUNNABLE/SLEEPING/ZOMBIE) until the hart is off its stack.
+ */
+#include "arch/riscv.h"
+#include "lib/lib.h"
+#include "proc/proc.h"
+
+struct cpu cpus[NCPU];
+
+extern struct proc proc_table[NPROC];
+
+struct cpu *
+mycpu(void)
+{
+  return &cpus[r_tp()];
+}
+
+struct proc *
+myproc(void)
+{
+  push_off();
+  struct proc *p = mycpu()->proc;
+  pop_off();
+  return p;
+}
+
+void
+scheduler(void)
+{
+  struct cpu *c = mycpu();
+
+  c->proc = NULL;
+  for (;;) {
+    /* Let device interrupts in between scans, then scan with them off. */
+    intr_on();
+    intr_off();
+    int ran = 0;
+    for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
+      acquire(&p->lock);
+      if (p->state == RUNNABLE) {
+        p->state = RUNNING;
+        p->hart = (int)r_tp();
+        c->proc = p;
+        swtch(&c->context, &p->context);
+        c->proc = NULL;
+        ran = 1;
+      }
+      release(&p->lock);
+    }
+    if (!ran) {
+      intr_on();
+      wfi();
+    }
+  }
+}
+
+void
+sched(void)
+{
+  struct proc *p = myproc();
+
+  if (!holding(&p->lock))
+    panic("sched: %s without its p->lock", p->name);
+  if (spinlock_held_count() != 1)
+    panic("sched: %s would sleep holding %d spinlocks", p->name,
+          spinlock_held_count());
+  if (p->state == RUNNING)
+    panic("sched: %s still RUNNING", p->name);
+  if (intr_get())
+    panic("sched: interrupts on");
+
+  /* intena belongs to this kernel thread, not to the hart. */
+  int intena = spinlock_intena();
+  swtch(&p->context, &mycpu()->context);
+  spinlock_set_intena(intena);
+}
+
+void
+yield(void)
+{
+  struct proc *p = myproc();
+
+  acquire(&p->lock);
+  p->state = RUNNABLE;
+  sched();
+  release(&p->lock);
+}
+
+void
+sleep(void *chan, struct spinlock *lk)
+{
+  struct proc *p = myproc();
+
+  /* Holding p->lock before dropping lk means no wakeup(chan) can slip in
+   * between: wakeup needs p->lock to see us. */
+  acquire(&p->lock);
+  release(lk);
+  p->chan = chan;
+  p->state = SLEEPING;
+  sched();
+  p->chan = NULL;
+  release(&p->lock);
+  acquire(lk);
+}
+
+void
+wakeup(void *chan)
+{
+  struct proc *me = myproc();
+
+  for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
+    if (p == me)
+      continue;
+    acquire(&p->lock);
+    if (p->state == SLEEPING && p->chan == chan)
+      p->state = RUNNABLE;
+    release(&p->lock);
+  }
+}

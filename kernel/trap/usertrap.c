@@ -1,0 +1,102 @@
+/*
+ * usertrap.c: traps from user mode and the return to it.
+ *
+ * uservec (arch/trampoline.S) lands in usertrap on the process's kernel
+ * stack. System calls, device interrupts and lazy page faults are served
+ * here; any other exception, or a fault the address space does not allow,
+ * kills only this process (exit status -1) with a line saying why.
+ */
+#include "arch/memlayout.h"
+#include "arch/riscv.h"
+#include "lib/lib.h"
+#include "mm/mm.h"
+#include "proc/proc.h"
+#include "syscall/syscall.h"
+#include "trap/trap.h"
+
+extern char trampoline[], uservec[], userret[];
+extern char kernelvec[];
+
+void usertrap(void);
+
+/* The access a page-fault cause stands for. */
+static int
+fault_access(uint64 scause)
+{
+  switch (scause) {
+  case EXC_INST_PAGE_FAULT:
+    return ACCESS_EXEC;
+  case EXC_LOAD_PAGE_FAULT:
+    return ACCESS_READ;
+  case EXC_STORE_PAGE_FAULT:
+    return ACCESS_WRITE;
+  default:
+    return 0;
+  }
+}
+
+void
+usertrap(void)
+{
+  uint64 scause = csr_read(scause);
+
+  if (csr_read(sstatus) & SSTATUS_SPP)
+    panic("usertrap: not from user mode");
+  /* Traps from here on are the kernel's own. */
+  csr_write(stvec, (uint64)kernelvec);
+
+  struct proc *p = myproc();
+  p->trapframe->epc = csr_read(sepc);
+  int which = 0;
+
+  if (scause == EXC_ECALL_U) {
+    if (proc_killed(p))
+      proc_exit(-1);
+    p->trapframe->epc += 4;      /* return past the ecall */
+    intr_on();
+    syscall();
+  } else if ((which = trap_devintr(scause)) != 0) {
+    /* timer or device */
+  } else if (fault_access(scause) != 0 &&
+             uvm_fault(&p->vm, csr_read(stval), fault_access(scause)) == 0) {
+    /* a lazy page was mapped */
+  } else {
+    printf("pid %d (%s): killed: %s at %p, pc %p\n", p->pid, p->name,
+           trap_cause_name(scause), (void *)csr_read(stval),
+           (void *)p->trapframe->epc);
+    proc_setkilled(p);
+  }
+
+  if (proc_killed(p))
+    proc_exit(-1);
+  if (which == 1)
+    yield();
+  usertrapret();
+}
+
+void
+usertrapret(void)
+{
+  struct proc *p = myproc();
+
+  /* From here until sret, a trap would go to uservec with kernel state:
+   * keep interrupts off. */
+  intr_off();
+  csr_write(stvec, TRAMPOLINE + (uservec - trampoline));
+
+  p->trapframe->kernel_satp = kvm_satp();
+  p->trapframe->kernel_sp = p->kstack + KSTACK_SIZE;
+  p->trapframe->kernel_trap = (uint64)usertrap;
+  p->trapframe->kernel_hartid = r_tp();
+
+  uint64 sstatus = csr_read(sstatus);
+  sstatus &= ~SSTATUS_SPP;     /* sret to user mode */
+  sstatus |= SSTATUS_SPIE;     /* with interrupts on */
+  csr_write(sstatus, sstatus);
+  csr_write(sepc, p->trapframe->epc);
+
+  uint64 satp = MAKE_SATP(p->vm.pt);
+  void (*ret)(uint64) = (void (*)(uint64))(TRAMPOLINE + (userret - trampoline));
+  ret(satp);
+  __builtin_unreachable();
+}

@@ -1,0 +1,33 @@
+/*
+ * syscall.h: system call numbers (DESIGN.md 5), shared by the kernel's
+ * dispatcher and the user library's stubs (user/lib/usys.S). Numbers match
+ * xv6 where the call exists there; calls of our own start at 27.
+ */
+#ifndef UAPI_SYSCALL_H
+#define UAPI_SYSCALL_H
+
+#define SYS_fork      1
+#define SYS_exit      2
+#define SYS_wait      3
+#define SYS_pipe      4
+#define SYS_read      5
+#define SYS_kill      6
+#define SYS_exec      7
+#define SYS_getpid   11
+#define SYS_sbrk     12
+#define SYS_sleep    13
+#define SYS_uptime   14
+#define SYS_write    16
+#define SYS_close    21
+#define SYS_mmap     22
+#define SYS_munmap   23
+#define SYS_memstat  24
+#define SYS_shutdown 25
+#define SYS_hartid   26
+
+/* exec limits: more or longer arguments make exec fail with -1. */
+#define MAXARG    32      /* arguments, the program name included */
+#define MAXARGLEN 128     /* bytes of one argument, its NUL included */
+#define MAXPATH   32      /* bytes of a program name, its NUL included */
+
+#endif /* UAPI_SYSCALL_H */
