@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # kernel-boot.sh: what boot promises beyond the self-tests: `make qemu`
-# shows every hart at CPUS=1 and 8, harts past the kernel's NCPU park, the
-# RAM size comes from the device tree, and typed keys reach the kernel
-# through the UART interrupt.
+# shows every hart at CPUS=1 and 8 and gives a shell that runs typed
+# programs, `make run` reports an unknown program, harts past the kernel's
+# NCPU park, the RAM size comes from the device tree, and typed keys reach
+# the kernel through the UART interrupt.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -19,6 +20,36 @@ for cpus in 1 8; do
     tap_fail "make CPUS=$cpus qemu shows $cpus harts" "$up 'hart N up' lines (log: ${log#$TOP/})"
   fi
 done
+
+# The shell: a typed command line runs the program with its arguments.
+log="$LOGDIR/boot-shell.log"
+fifo="$LOGDIR/shell-input.fifo"
+rm -f "$fifo"
+mkfifo "$fifo"
+( sleep 4; printf 'echo typed words\n'; sleep 2; printf 'argecho a\n'; exec sleep 30 ) >"$fifo" &
+feeder=$!
+timeout 12 make -s -C "$TOP" CPUS=2 qemu <"$fifo" >"$log" 2>&1
+kill "$feeder" 2>/dev/null
+wait "$feeder" 2>/dev/null
+rm -f "$fifo"
+sed -i 's/\r$//' "$log"
+if grep -q '^typed words$' "$log" && grep -q 'argecho: exit status' "$log"; then
+  tap_ok "make qemu gives a shell that runs typed programs"
+else
+  tap_fail "make qemu gives a shell that runs typed programs" "no program output (log: ${log#$TOP/})"
+fi
+
+# make run with a program that does not exist: a clear message, status 127.
+log="$LOGDIR/boot-run-unknown.log"
+timeout 30 make -s -C "$TOP" CPUS=2 run CMD="nosuchprogram" </dev/null >"$log" 2>&1
+rc=$?
+sed -i 's/\r$//' "$log"
+if [ "$rc" -ne 0 ] && grep -q '^init: nosuchprogram: no such program' "$log" &&
+   grep -q 'shutdown(127)' "$log"; then
+  tap_ok "make run of an unknown program says so and fails"
+else
+  tap_fail "make run of an unknown program says so and fails" "status $rc (log: ${log#$TOP/})"
+fi
 
 # A kernel built for 2 harts on a 4-hart machine: harts 2 and 3 must park.
 log="$LOGDIR/boot-park.log"

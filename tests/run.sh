@@ -4,8 +4,9 @@
 # properly, and closes with "N passed, N failed". Logs: build/test-logs/.
 #
 # Suites: host unit tests (TSan, ASan+UBSan); in-kernel self-tests at
-# CPUS=1, 2, 4 and 8; kernel misuse that must panic; boot facts (parking,
-# device tree, console input, `make qemu`); a gdb session on 4 harts.
+# CPUS=1, 2, 4 and 8; the user process tests at CPUS=1 and 4; kernel misuse
+# that must panic; boot facts (parking, device tree, console input, the
+# shell, `make run`); a gdb session on 4 harts.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 cd "$TOP" || exit 1
@@ -55,6 +56,9 @@ suite() {    # suite NAME COMMAND...
 suite host tests/host/run.sh
 for cpus in 1 2 4 8; do
   suite "selftest-cpus$cpus" tests/kernel-selftest.sh "$cpus"
+done
+for cpus in 1 4; do
+  suite "proctests-cpus$cpus" tests/user-tests.sh proctests "$cpus"
 done
 suite misuse tests/kernel-misuse.sh
 suite boot tests/kernel-boot.sh
