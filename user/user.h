@@ -33,6 +33,29 @@ int munmap(void *addr, size_t len);
 int memstat(struct memstat *m);
 void shutdown(int code) __attribute__((noreturn));
 int hartid(void);
+/* Debugging: prints the caller's mmap regions and its page table, vmprint
+ * style, on the console. Returns 0. */
+int vmprint(void);
+
+/* Counters user code may read (the kernel enables them in scounteren):
+ * time in timebase ticks (10 MHz on virt) and instructions retired on the
+ * current hart. */
+static inline uint64
+rdtime(void)
+{
+  uint64 t;
+  asm volatile("rdtime %0" : "=r"(t));
+  return t;
+}
+
+static inline uint64
+rdinstret(void)
+{
+  uint64 n;
+  asm volatile("rdinstret %0" : "=r"(n));
+  return n;
+}
+#define TIMEBASE_HZ 10000000UL
 
 /* ---- library ---- */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -28,8 +28,11 @@
 
 /* menvcfg.STCE: lets S-mode program its own timer through stimecmp (Sstc). */
 #define MENVCFG_STCE (1UL << 63)
-/* mcounteren.TM: lets S-mode read the time CSR. */
-#define MCOUNTEREN_TM (1UL << 1)
+/* [ms]counteren: which counters the next lower mode may read. */
+#define COUNTEREN_CY (1UL << 0)   /* cycle */
+#define COUNTEREN_TM (1UL << 1)   /* time */
+#define COUNTEREN_IR (1UL << 2)   /* instret */
+#define COUNTEREN_ALL (COUNTEREN_CY | COUNTEREN_TM | COUNTEREN_IR)
 
 /* PMP: one region covering all of physical memory, R/W/X, top-of-range. */
 #define PMPADDR_ALL 0x3fffffffffffffUL

@@ -27,8 +27,10 @@ start(uint64 hartid, uint64 dtb)
   csr_write(pmpaddr0, PMPADDR_ALL);
   csr_write(pmpcfg0, PMPCFG_RWX_TOR);
 
-  /* Sstc: S-mode reads time and writes stimecmp itself; no M-mode timer code. */
-  csr_set(mcounteren, MCOUNTEREN_TM);
+  /* Sstc: S-mode reads time and writes stimecmp itself; no M-mode timer
+   * code. S-mode (and, through scounteren, user code) may read the cycle,
+   * time and instret counters, which the fault benchmark uses. */
+  csr_set(mcounteren, COUNTEREN_ALL);
   asm volatile("csrs %0, %1" : : "i"(CSR_MENVCFG), "r"(MENVCFG_STCE));
   csr_write_num(CSR_STIMECMP, ~0UL);
 

@@ -79,6 +79,37 @@ void mmap_stat(struct memstat *m);
 /* Index of node in the pool, for tests and debugging. */
 int mmap_region_index(const struct mmap_region_node *node);
 
+/*
+ * Region lists. A list is a chain of pool nodes sorted by begin, regions
+ * never overlapping, every region inside [MMAP_BEGIN, MMAP_END), npages >= 1,
+ * prot already normalised (PROT_WRITE implies PROT_READ). Two regions that
+ * touch and have equal prot are always merged into one. These functions
+ * only edit the list; mapping and unmapping pages is the caller's job.
+ * => the caller holds the lock of the address space the list belongs to.
+ */
+
+/* The lowest begin of a free gap of npages in the mmap area, or 0. */
+uint64 mmap_region_find_free(const struct mmap_region_node *head, uint64 npages);
+
+/* 1 if [begin, begin + npages pages) overlaps some region, else 0. */
+int mmap_region_overlaps(const struct mmap_region_node *head, uint64 begin,
+                         uint64 npages);
+
+/* Adds the region (which must overlap nothing and lie in the mmap area),
+ * merging it with touching neighbours of equal prot. Returns 0, or -1 if a
+ * node was needed and the pool had none; the list is unchanged then. */
+int mmap_region_insert(struct mmap_region_node **head, uint64 begin,
+                       uint64 npages, int prot);
+
+/* Removes [begin, begin + npages pages): trims, splits or frees regions.
+ * Returns 0, or -1 with the list unchanged if some page of the range is in
+ * no region, or a split needs a node the pool cannot give. */
+int mmap_region_remove(struct mmap_region_node **head, uint64 begin,
+                       uint64 npages);
+
+/* Nodes in a list. */
+int mmap_region_count(const struct mmap_region_node *head);
+
 /* ---- kvm.c ---- */
 
 /* Builds the kernel page table. => once, hart 0, after pmem_init. */
@@ -168,6 +199,10 @@ int uvm_check_access(struct uvm *vm, uint64 va, uint64 len, int access);
 /* Copies a NUL-terminated string of at most max bytes (NUL included).
  * Returns its length, or -1 if it is unreadable or longer. */
 int copyinstr(struct uvm *vm, char *dst, uint64 srcva, uint64 max);
+
+/* Prints vm's heap, regions and page table (xv6's vmprint style: one line
+ * per valid PTE, ".." per level, index, pte, pa). Takes vm->lock. */
+void uvm_print(struct uvm *vm);
 
 /* fault.c: resolves a user access to va. Returns 0 if the access may now
  * proceed (a lazy page was mapped, or another hart already had), -1 if it

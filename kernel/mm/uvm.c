@@ -346,3 +346,37 @@ copyinstr(struct uvm *vm, char *dst, uint64 srcva, uint64 max)
   }
   return -1;
 }
+
+static void
+print_level(pagetable_t pt, int level)
+{
+  static const char *const indent[] = { " .. .. ..", " .. ..", " .." };
+
+  for (int i = 0; i < 512; i++) {
+    pte_t pte = pt[i];
+    if (!(pte & PTE_V))
+      continue;
+    printf("%s%d: pte %p pa %p %c%c%c%c\n", indent[level], i, (void *)pte,
+           (void *)PTE2PA(pte), pte & PTE_R ? 'r' : '-', pte & PTE_W ? 'w' : '-',
+           pte & PTE_X ? 'x' : '-', pte & PTE_U ? 'u' : '-');
+    if (!(pte & PTE_LEAF_MASK))
+      print_level((pagetable_t)PTE2PA(pte), level - 1);
+  }
+}
+
+void
+uvm_print(struct uvm *vm)
+{
+  acquire(&vm->lock);
+  printf("heap [%p, %p)\n", (void *)vm->image_end, (void *)vm->brk);
+  printf("regions (%d):\n", mmap_region_count(vm->regions));
+  for (struct mmap_region_node *r = vm->regions; r != NULL; r = r->next)
+    printf("  [%p, %p) %d pages %c%c%c  node %d\n", (void *)r->begin,
+           (void *)(r->begin + r->npages * PGSIZE), (int)r->npages,
+           r->prot & PROT_READ ? 'r' : '-', r->prot & PROT_WRITE ? 'w' : '-',
+           r->prot & PROT_EXEC ? 'x' : '-', mmap_region_index(r));
+  printf("page table %p\n", (void *)vm->pt);
+  if (vm->pt != NULL)
+    print_level(vm->pt, 2);
+  release(&vm->lock);
+}

@@ -23,6 +23,9 @@ static uint64 (*const handlers[])(void) = {
   [SYS_memstat] = sys_memstat,
   [SYS_shutdown] = sys_shutdown,
   [SYS_hartid] = sys_hartid,
+  [SYS_mmap] = sys_mmap,
+  [SYS_munmap] = sys_munmap,
+  [SYS_vmprint] = sys_vmprint,
 };
 
 uint64

@@ -31,5 +31,8 @@ uint64 sys_write(void);
 uint64 sys_close(void);
 uint64 sys_sbrk(void);
 uint64 sys_memstat(void);
+uint64 sys_mmap(void);
+uint64 sys_munmap(void);
+uint64 sys_vmprint(void);
 
 #endif /* SYSCALL_SYSCALL_H */

@@ -19,6 +19,7 @@ void
 trap_inithart(void)
 {
   csr_write(stvec, (uint64)kernelvec);
+  csr_write(scounteren, COUNTEREN_ALL);   /* user may read the counters */
 }
 
 const char *

@@ -24,6 +24,7 @@
 #define SYS_memstat  24
 #define SYS_shutdown 25
 #define SYS_hartid   26
+#define SYS_vmprint  27   /* print the caller's regions and page table */
 
 /* exec limits: more or longer arguments make exec fail with -1. */
 #define MAXARG    32      /* arguments, the program name included */

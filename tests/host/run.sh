@@ -13,6 +13,7 @@ common=(-std=gnu11 -g -O1 -Wall -Werror -fno-omit-frame-pointer -pthread
 declare -A sources=(
   [pmem]="kernel/mm/pmem.c"
   [pool]="kernel/mm/mmap.c"
+  [region]="kernel/mm/mmap.c"
   [lib]="kernel/lib/fmt.c kernel/dev/fdt.c"
 )
 declare -A sanitizers=(
@@ -28,7 +29,7 @@ timeout 30 qemu-system-riscv64 -machine virt,dumpdtb="$dtb" -smp 3 -m 256M -bios
   -append "selftest seed=42" -nographic >/dev/null 2>&1 </dev/null
 
 for san in tsan asan; do
-  for t in pmem pool lib; do
+  for t in pmem pool region lib; do
     bin="$out/test_$t-$san"
     srcs=()
     for s in ${sources[$t]}; do srcs+=("$TOP/$s"); done
