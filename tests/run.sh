@@ -59,6 +59,7 @@ for cpus in 1 2 4 8; do
 done
 for cpus in 1 4; do
   suite "proctests-cpus$cpus" tests/user-tests.sh proctests "$cpus"
+  suite "memtests-cpus$cpus" tests/user-tests.sh memtests "$cpus"
 done
 suite misuse tests/kernel-misuse.sh
 suite boot tests/kernel-boot.sh

@@ -398,6 +398,20 @@ sbrk_below_image_end_fails_and_keeps_break(void)
 
 /* ---- kernel-side faults on lazy buffers ---- */
 
+/* Reads exactly n bytes from fd: a pipe read may return fewer than asked
+ * for. Returns n, or what the failing read returned. */
+static int
+read_full(int fd, char *buf, int n)
+{
+  for (int got = 0; got < n;) {
+    int k = read(fd, buf + got, n - got);
+    if (k <= 0)
+      return k;
+    got += k;
+  }
+  return n;
+}
+
 static void
 lazy_heap_buffers_work_for_write_and_read(void)
 {
@@ -413,14 +427,14 @@ lazy_heap_buffers_work_for_write_and_read(void)
   snap(&a);
   CHECK(write(p[1], src, PIPE_BYTES) == PIPE_BYTES, "write from an "
         "untouched heap page failed");
-  CHECK(read(p[0], buf, PIPE_BYTES) == PIPE_BYTES, "read back failed");
+  CHECK(read_full(p[0], buf, PIPE_BYTES) == PIPE_BYTES, "read back failed");
   for (int i = 0; i < PIPE_BYTES; i++)
     CHECK(buf[i] == 0, "byte %d of an untouched heap page is %d", i, buf[i]);
   for (int i = 0; i < PIPE_BYTES; i++)
     buf[i] = (char)(i * 7 + 1);
   CHECK(write(p[1], buf, PIPE_BYTES) == PIPE_BYTES, "write failed");
-  CHECK(read(p[0], dst, PIPE_BYTES) == PIPE_BYTES, "read into two untouched "
-        "heap pages failed");
+  CHECK(read_full(p[0], dst, PIPE_BYTES) == PIPE_BYTES, "read into two "
+        "untouched heap pages failed");
   snap(&b);
   expect_cost(&a, &b, 3, "kernel faults on 3 heap pages");
   CHECK(memcmp(dst, buf, PIPE_BYTES) == 0, "data read into lazy pages is "
