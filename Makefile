@@ -7,6 +7,7 @@
 #   SEED    seed for randomised runs                     (default 1)
 #   DETERMINISTIC=1  single-threaded QEMU with a fixed -icount shift
 #   BOOTARGS  extra kernel boot arguments (QEMU -append)
+#   LEAK=1   a kernel that leaks one user page on purpose (checks the checkers)
 
 include CPUS.mk
 MEM ?= 128M
@@ -24,7 +25,7 @@ GDB := gdb-multiarch
 
 # Each configuration builds in its own folder, so switching CPUS or N_MMAP
 # never mixes objects compiled with different limits.
-BUILD := build/cpus$(CPUS)-nmmap$(N_MMAP)
+BUILD := build/cpus$(CPUS)-nmmap$(N_MMAP)$(if $(filter 1,$(LEAK)),-leak)
 KERNEL := $(BUILD)/kernel.elf
 
 ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
@@ -33,6 +34,9 @@ CFLAGS := -Wall -Werror -O2 -g -std=gnu11 $(ARCHFLAGS) \
 	-fno-stack-protector -fno-pie -fno-omit-frame-pointer \
 	-fno-tree-loop-distribute-patterns \
 	-MMD -MP -Ikernel -DNCPU=$(CPUS) -DN_MMAP=$(N_MMAP)
+ifeq ($(LEAK),1)
+CFLAGS += -DDEBUG_LEAK_ONE_PAGE   # a test build that leaks one page on purpose
+endif
 LDFLAGS := -nostdlib -no-pie -static -Wl,--no-warn-rwx-segments
 
 KSRCS := $(wildcard kernel/*.c kernel/*/*.c kernel/*/*.S)

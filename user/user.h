@@ -1,13 +1,15 @@
 /*
  * user.h: the one header user programs include. System calls (DESIGN.md 5),
  * the layout and memstat definitions shared with the kernel, and the user
- * library: printf/fprintf, malloc/free, string helpers, and the test runner.
+ * library: printf/fprintf, malloc/free, string helpers, the test runner and
+ * the helpers the test programs share.
  */
 #ifndef USER_USER_H
 #define USER_USER_H
 
 #include "lib/types.h"
 #include "uapi/layout.h"
+#include "uapi/memaudit.h"
 #include "uapi/memstat.h"
 #include "uapi/mman.h"
 #include "uapi/syscall.h"
@@ -36,6 +38,10 @@ int hartid(void);
 /* Debugging: prints the caller's mmap regions and its page table, vmprint
  * style, on the console. Returns 0. */
 int vmprint(void);
+/* Debugging: audits every allocated page and pool node (uapi/memaudit.h),
+ * printing offenders on the console. Meaningful when no other process is
+ * changing memory. Returns 0, or -1 for a bad pointer. */
+int memaudit(struct memaudit *a);
 
 /* Counters user code may read (the kernel enables them in scounteren):
  * time in timebase ticks (10 MHz on virt) and instructions retired on the
@@ -97,5 +103,68 @@ void utest_fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1,
 int utest_run(const struct utest *cases, int n);
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- test helpers (user/lib/testutil.c) ----
+ * Pieces several test programs share. Those that check something fail the
+ * running case through utest_fail, so they are for use inside a case. */
+#define UTEST_KILLED (-1)   /* wait's status for a killed process */
+#define UTEST_SURVIVED 3    /* a child that should have died did not */
+
+/* Returns a unchanged, but the compiler cannot see through it: a deliberate
+ * access to a constant bad address stays a real load, store or jump instead
+ * of being replaced by a trap instruction or optimised away. */
+uint64 utest_opaque(uint64 a);
+
+/* Reaps one child, which must be pid, and returns its exit status. */
+int utest_reap(int pid);
+
+/* Forks a child that exits at once with status; returns its pid. */
+int utest_fork_exit(int status);
+
+/* Runs fn(arg) in a child, which must be killed doing it: the case fails,
+ * naming what, unless wait reports UTEST_KILLED. The child exits with
+ * UTEST_SURVIVED if fn returns. */
+void utest_expect_killed(void (*fn)(void *), void *arg, const char *what);
+
+/* A one-byte load or store at va that the compiler keeps as it is. */
+char utest_load(uint64 va);
+void utest_store(uint64 va, char c);
+
+enum utest_access { UTEST_LOAD, UTEST_STORE, UTEST_JUMP };
+
+/* utest_expect_killed for one access to va: a utest_load, a utest_store,
+ * or a call of va. */
+void utest_expect_access_kills(uint64 va, enum utest_access how,
+                               const char *what);
+
+/* Addresses no system call may store into: NULL, the program's own text,
+ * TRAPFRAME and beyond VA_MAX; what names each one in messages. */
+struct utest_addr {
+  const char *what;
+  uint64 va;
+};
+#define UTEST_NUNWRITABLE 4
+extern const struct utest_addr utest_unwritable[UTEST_NUNWRITABLE];
+
+/* memstat into m; fails the case if the call fails. */
+void utest_snap(struct memstat *m);
+
+/* User pages allocated in snapshot m (pages_by_kind[PMEM_USER]). */
+int utest_user_pages(const struct memstat *m);
+
+/* Checks what happened between snapshots a and b: exactly `user` user
+ * pages were allocated, page tables grew by 0..2 (none if no user page
+ * was), and the free list paid for exactly those pages. */
+void utest_expect_cost(const struct memstat *a, const struct memstat *b,
+                       int user, const char *what);
+
+/* Checks that pages (free, user, page-table) and region nodes are the same
+ * in a and b. */
+void utest_expect_same(const struct memstat *a, const struct memstat *b,
+                       const char *what);
+
+/* Moves the break up to the next page boundary and then npages further;
+ * returns the first of those npages pages, none of which was ever heap. */
+uint64 utest_heap_fresh(uint64 npages);
 
 #endif /* USER_USER_H */

@@ -6,6 +6,7 @@
 #include "dev/dev.h"
 #include "file/file.h"
 #include "lib/lib.h"
+#include "mm/mm.h"
 #include "param.h"
 
 static struct {
@@ -102,4 +103,14 @@ file_write(struct file *f, struct uvm *vm, uint64 uva, int n)
   if (f->type == FILE_CONSOLE)
     return console_write(vm, uva, n);
   return -1;
+}
+
+void
+file_audit(struct audit *a)
+{
+  acquire(&ftable.lock);
+  for (int i = 0; i < NFILE; i++)
+    if (ftable.files[i].ref > 0 && ftable.files[i].type == FILE_PIPE)
+      audit_page(a, (uint64)ftable.files[i].pipe, PMEM_PIPE, 1);
+  release(&ftable.lock);
 }

@@ -33,6 +33,10 @@ void file_close(struct file *f);           /* one less; the last one releases */
  * or -1 (not readable/writable, bad buffer, broken pipe). May sleep. */
 int file_read(struct file *f, struct uvm *vm, uint64 uva, int n);
 int file_write(struct file *f, struct uvm *vm, uint64 uva, int n);
+/* Reports every open pipe's page to the audit (a pipe page is shared by
+ * its two ends). */
+struct audit;
+void file_audit(struct audit *a);
 /* The console as an open file, for the first process's fds 0, 1, 2. */
 struct file *file_console(int readable, int writable);
 

@@ -3,7 +3,8 @@
  * its start, the ring buffer in the rest. Readers sleep on &nread, writers
  * on &nwrite. Data moves between the ring and user memory one chunk at a
  * time through a kernel buffer, so the pipe lock is never held across a
- * copy that might fault in a lazy user page.
+ * copy that might fault in a lazy user page. A write of at most PIPE_CHUNK
+ * (128) bytes goes in whole, never interleaved with another writer's.
  */
 #include "file/file.h"
 #include "lib/lib.h"
@@ -79,18 +80,22 @@ pipe_write(struct pipe *pi, struct uvm *vm, uint64 uva, int n)
     if (copyin(vm, buf, uva + done, k) != 0)
       return done > 0 ? done : -1;
     acquire(&pi->lock);
-    for (int i = 0; i < k;) {
+    /* Wait for room for the whole chunk, so a write of up to PIPE_CHUNK
+     * bytes is never interleaved with another writer's (like PIPE_BUF). */
+    while (PIPE_SIZE - (pi->nwrite - pi->nread) < (uint32)k) {
       if (!pi->readopen || proc_killed(myproc())) {
         release(&pi->lock);
-        return done + i > 0 ? done + i : -1;
+        return done > 0 ? done : -1;
       }
-      if (pi->nwrite - pi->nread == PIPE_SIZE) {
-        wakeup(&pi->nread);
-        sleep(&pi->nwrite, &pi->lock);
-        continue;
-      }
-      pi->data[pi->nwrite++ % PIPE_SIZE] = buf[i++];
+      wakeup(&pi->nread);
+      sleep(&pi->nwrite, &pi->lock);
     }
+    if (!pi->readopen) {
+      release(&pi->lock);
+      return done > 0 ? done : -1;
+    }
+    for (int i = 0; i < k; i++)
+      pi->data[pi->nwrite++ % PIPE_SIZE] = buf[i];
     wakeup(&pi->nread);
     release(&pi->lock);
     done += k;

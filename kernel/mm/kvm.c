@@ -79,3 +79,26 @@ kvm_inithart(void)
   csr_write(satp, MAKE_SATP(kernel_pagetable));
   sfence_vma();
 }
+
+static void
+audit_level(pagetable_t pt, int level, uint64 base, struct audit *a)
+{
+  audit_page(a, (uint64)pt, PMEM_PGTBL, 0);
+  for (int i = 0; i < 512; i++) {
+    pte_t pte = pt[i];
+    if (!(pte & PTE_V))
+      continue;
+    uint64 va = base + ((uint64)i << PX_SHIFT(level));
+    if (!(pte & PTE_LEAF_MASK))
+      audit_level((pagetable_t)PTE2PA(pte), level - 1, va, a);
+    else if (va >= KSTACK(NPROC - 1) && va < KSTACK_TOP0)
+      audit_page(a, PTE2PA(pte), PMEM_KSTACK, 0);
+    /* Other leaves map RAM, devices and the trampoline, not pmem pages. */
+  }
+}
+
+void
+kvm_audit(struct audit *a)
+{
+  audit_level(kernel_pagetable, 2, 0, a);
+}

@@ -47,6 +47,11 @@ void pmem_set_owner(void *pa, int owner);
 /* Fills the page counters of m in one consistent snapshot. */
 void pmem_stat(struct memstat *m);
 
+/* Index of the managed page holding pa, or -1; and the record of page i
+ * (returns its kind, or -1 past the end). For the audit. */
+int64 pmem_index(void *pa);
+int pmem_record(uint64 i, int *owner, uint64 *pa);
+
 /* ---- mmap.c ---- */
 
 /*
@@ -109,6 +114,31 @@ int mmap_region_remove(struct mmap_region_node **head, uint64 begin,
 
 /* Nodes in a list. */
 int mmap_region_count(const struct mmap_region_node *head);
+
+/* ---- audit.c: finding every page and node a live structure holds ---- */
+
+/* One audit in progress; see uapi/memaudit.h. Walkers call audit_page for
+ * every page they find and audit_node for every pool node. */
+struct audit;
+struct memaudit;
+struct uvm;
+
+void audit_init(void);                 /* once, hart 0 */
+/* Starts an audit: => takes the audit lock (outermost) until audit_end. */
+struct audit *audit_begin(void);
+/* Sweeps pmem and the pool for what no walker found, fills out, prints the
+ * first offenders, and releases the audit lock. */
+void audit_end(struct audit *a, struct memaudit *out);
+
+/* Records that pa was found holding a page of the given kind. A page may
+ * be found once, unless shared (a pipe page two files point at). */
+void audit_page(struct audit *a, uint64 pa, int kind, int shared);
+void audit_node(struct audit *a, const struct mmap_region_node *n);
+
+/* Walk their own structures, calling audit_page/audit_node. */
+void uvm_audit(struct uvm *vm, struct audit *a);   /* => holds vm->lock */
+void kvm_audit(struct audit *a);
+void mmap_audit(struct audit *a);                  /* the pool's free list */
 
 /* ---- kvm.c ---- */
 

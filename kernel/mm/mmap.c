@@ -89,6 +89,15 @@ mmap_region_free(struct mmap_region_node *node)
 }
 
 void
+mmap_audit(struct audit *a)
+{
+  acquire(&pool.lock);
+  for (struct mmap_region_node *n = pool.free; n != NULL; n = n->next)
+    audit_node(a, n);
+  release(&pool.lock);
+}
+
+void
 mmap_stat(struct memstat *m)
 {
   acquire(&pool.lock);

@@ -62,9 +62,8 @@ pmem_init(uint64 begin, uint64 end)
   pmem.by_kind[PMEM_FREE] = n;
 }
 
-/* Index of the managed page at pa, or -1 if pa is not one. */
-static int64
-page_index(void *pa)
+int64
+pmem_index(void *pa)
 {
   uint64 a = (uint64)(uintptr)pa;
 
@@ -114,7 +113,7 @@ pmem_alloc(int kind, int owner)
 void
 pmem_free(void *pa)
 {
-  int64 i = page_index(pa);
+  int64 i = pmem_index(pa);
 
   if (i < 0)
     panic("pmem: free of %p, not a managed page", pa);
@@ -139,7 +138,7 @@ pmem_free(void *pa)
 int
 pmem_kind(void *pa)
 {
-  int64 i = page_index(pa);
+  int64 i = pmem_index(pa);
   int kind;
 
   if (i < 0)
@@ -153,7 +152,7 @@ pmem_kind(void *pa)
 int
 pmem_owner(void *pa)
 {
-  int64 i = page_index(pa);
+  int64 i = pmem_index(pa);
   int owner;
 
   if (i < 0)
@@ -167,7 +166,7 @@ pmem_owner(void *pa)
 void
 pmem_set_owner(void *pa, int owner)
 {
-  int64 i = page_index(pa);
+  int64 i = pmem_index(pa);
 
   if (i < 0)
     panic("pmem: set_owner of %p, not a managed page", pa);
@@ -185,4 +184,17 @@ pmem_stat(struct memstat *m)
     m->pages_by_kind[k] = pmem.by_kind[k];
   m->pages_free = pmem.by_kind[PMEM_FREE];
   release(&pmem.lock);
+}
+
+int
+pmem_record(uint64 i, int *owner, uint64 *pa)
+{
+  if (i >= pmem.npages)
+    return -1;
+  acquire(&pmem.lock);
+  int kind = pmem.info[i].kind;
+  *owner = pmem.info[i].owner;
+  release(&pmem.lock);
+  *pa = pmem.base + i * PGSIZE;
+  return kind;
 }

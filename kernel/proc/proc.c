@@ -317,3 +317,19 @@ proc_sbrk(long n)
 {
   return uvm_sbrk(&myproc()->vm, n);
 }
+
+void
+proc_audit(struct audit *a)
+{
+  for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
+    acquire(&p->lock);
+    if (p->state != UNUSED) {
+      if (p->trapframe != NULL)
+        audit_page(a, (uint64)p->trapframe, PMEM_TRAPFRAME, 0);
+      acquire(&p->vm.lock);
+      uvm_audit(&p->vm, a);
+      release(&p->vm.lock);
+    }
+    release(&p->lock);
+  }
+}

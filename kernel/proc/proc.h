@@ -99,6 +99,9 @@ int proc_kill(int pid);
 void proc_setkilled(struct proc *p);
 int proc_killed(struct proc *p);
 int proc_count(void);                     /* slots not UNUSED */
+/* Reports every live process's trapframe, page table and regions to the
+ * audit. => no process lock held. */
+void proc_audit(struct audit *a);
 /* Grows or shrinks the caller's heap by n bytes; returns the old break or -1. */
 uint64 proc_sbrk(long n);
 

@@ -7,6 +7,7 @@
  * and the two allocator locks are leaves: nothing is taken while they are
  * held (printf included: the allocators do not print under their locks).
  *
+ *   LOCK_RANK_AUDIT      the memory audit (held while it takes the rest)
  *   LOCK_RANK_WAIT       parent/child links (wait, exit, reparenting)
  *   LOCK_RANK_FILETABLE  the open-file table
  *   LOCK_RANK_PIPE       one pipe's ring          } condition locks that
@@ -35,6 +36,7 @@
 #include "lib/types.h"
 
 enum lock_rank {
+  LOCK_RANK_AUDIT     = 5,
   LOCK_RANK_WAIT      = 10,
   LOCK_RANK_FILETABLE = 12,
   LOCK_RANK_PIPE      = 14,

@@ -8,6 +8,8 @@
 #include "mm/mm.h"
 #include "proc/proc.h"
 #include "syscall/syscall.h"
+#include "file/file.h"
+#include "uapi/memaudit.h"
 #include "uapi/mman.h"
 
 uint64
@@ -99,5 +101,21 @@ sys_vmprint(void)
 
   printf("pid %d (%s) address space:\n", p->pid, p->name);
   uvm_print(&p->vm);
+  return 0;
+}
+
+uint64
+sys_memaudit(void)
+{
+  struct memaudit out;
+  struct audit *a = audit_begin();
+
+  kvm_audit(a);
+  proc_audit(a);
+  file_audit(a);
+  mmap_audit(a);
+  audit_end(a, &out);
+  if (copyout(&myproc()->vm, argraw(0), &out, sizeof(out)) != 0)
+    return (uint64)-1;
   return 0;
 }

@@ -26,6 +26,7 @@ static uint64 (*const handlers[])(void) = {
   [SYS_mmap] = sys_mmap,
   [SYS_munmap] = sys_munmap,
   [SYS_vmprint] = sys_vmprint,
+  [SYS_memaudit] = sys_memaudit,
 };
 
 uint64

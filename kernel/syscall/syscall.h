@@ -34,5 +34,6 @@ uint64 sys_memstat(void);
 uint64 sys_mmap(void);
 uint64 sys_munmap(void);
 uint64 sys_vmprint(void);
+uint64 sys_memaudit(void);
 
 #endif /* SYSCALL_SYSCALL_H */

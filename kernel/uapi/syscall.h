@@ -25,6 +25,7 @@
 #define SYS_shutdown 25
 #define SYS_hartid   26
 #define SYS_vmprint  27   /* print the caller's regions and page table */
+#define SYS_memaudit 28   /* check every allocated page and node is reachable */
 
 /* exec limits: more or longer arguments make exec fail with -1. */
 #define MAXARG    32      /* arguments, the program name included */

@@ -1,18 +1,14 @@
 /*
- * memtests.c: user tests for lazy memory (DESIGN.md 3-5): the sbrk heap,
- * anonymous mmap and munmap with their region nodes, kernel-side faults on
- * lazy buffers, fork of a lazy address space, the lazily grown stack and
- * its guard page. Costs are checked exactly with memstat: a first touch
- * takes one user page plus 0..2 page-table pages, everything else nothing.
- * Every case runs in its own child (user/lib/utest.c), which never mmaps
- * before the case, so the mmap area starts empty. Accesses that must kill
- * run in a grandchild; every child ends with exit(), never by returning.
+ * mmaptests.c: user tests for anonymous mmap and munmap (DESIGN.md 3-5):
+ * placement, argument checks, prot, lazy first touches, trimming and
+ * splitting regions, merging of neighbours, an empty region-node pool, and
+ * fork of an address space with regions, a heap and lazy holes. Pages and
+ * region nodes are checked exactly with memstat. Every case runs in its
+ * own child (user/lib/utest.c), which never mmaps before the case, so the
+ * mmap area starts empty. Accesses that must kill run in a grandchild;
+ * every child ends with exit(), never by returning.
  */
 #include "user.h"
-
-#define KILLED (-1)             /* wait's status for a killed process */
-#define SURVIVED 3              /* a child that should have died did not */
-#define REACHED 'L'             /* sent by a child just before its last access */
 
 #define RW (PROT_READ | PROT_WRITE)
 #define RX (PROT_READ | PROT_EXEC)
@@ -22,12 +18,8 @@
 #define LINUX_MAP_SHARED 0x01           /* flag bits other systems know; here */
 #define LINUX_MAP_FIXED 0x10            /* they are just bits that are not allowed */
 
-#define MAX_NEW_PGTBL 2         /* a first touch may need a level-1 and a level-0 table */
-#define L0_SPAN (512 * PGSIZE)  /* what one level-0 page table maps (Sv39) */
 #define TOUCH_PAGES 8
 #define LAZY_PAGES 64
-#define PIPE_BYTES 256          /* far below what a pipe holds: no write blocks */
-#define STRADDLE 16             /* bytes of a buffer that crosses the break */
 #define RET_INSN 0x00008067U    /* jalr x0, 0(ra): returns to the caller */
 #define PARENT_SALT 0x5a5a0000aaaa5555ULL
 #define CHILD_SALT 0x0123456789abcdefULL
@@ -37,96 +29,13 @@
 
 /* ---- helpers ---- */
 
-/* Returns a unchanged, but the compiler cannot see through it, so a
- * deliberate access to an address stays a real load, store or jump. */
-static uint64
-opaque(uint64 a)
-{
-  asm volatile("" : "+r"(a));
-  return a;
-}
-
-/* Reaps one child, which must be pid, and returns its exit status. */
-static int
-reap(int pid)
-{
-  int status = 0;
-  int got = wait(&status);
-
-  CHECK(got == pid, "wait returned %d, expected child %d", got, pid);
-  return status;
-}
-
-static void
-snap(struct memstat *m)
-{
-  CHECK(memstat(m) == 0, "memstat failed");
-}
-
-static int
-user_pages(const struct memstat *m)
-{
-  return (int)m->pages_by_kind[PMEM_USER];
-}
-
-static int
-pgtbl_pages(const struct memstat *m)
-{
-  return (int)m->pages_by_kind[PMEM_PGTBL];
-}
-
-/* Checks what happened between snapshots a and b: exactly `user` user
- * pages were allocated, page tables grew by 0..MAX_NEW_PGTBL (none if no
- * user page was), and the free list paid for exactly those pages. */
-static void
-expect_cost(const struct memstat *a, const struct memstat *b, int user,
-            const char *what)
-{
-  int du = user_pages(b) - user_pages(a);
-  int dt = pgtbl_pages(b) - pgtbl_pages(a);
-  int used = (int)(a->pages_free - b->pages_free);
-
-  CHECK(du == user, "%s: %d user pages allocated, expected %d", what, du, user);
-  CHECK(dt >= 0 && dt <= (user > 0 ? MAX_NEW_PGTBL : 0),
-        "%s: page tables grew by %d", what, dt);
-  CHECK(used == du + dt, "%s: %d pages left the free list for %d user and "
-        "%d page-table pages", what, used, du, dt);
-}
-
-/* Checks that pages (free, user, page-table) and region nodes are the same
- * in a and b. */
-static void
-expect_same(const struct memstat *a, const struct memstat *b, const char *what)
-{
-  CHECK(a->pages_free == b->pages_free && user_pages(a) == user_pages(b) &&
-        pgtbl_pages(a) == pgtbl_pages(b) && a->nodes_free == b->nodes_free,
-        "%s: pages_free %d -> %d, user %d -> %d, pgtbl %d -> %d, "
-        "nodes_free %d -> %d", what, (int)a->pages_free, (int)b->pages_free,
-        user_pages(a), user_pages(b), pgtbl_pages(a), pgtbl_pages(b),
-        (int)a->nodes_free, (int)b->nodes_free);
-}
-
 static int
 nodes_free(void)
 {
   struct memstat m;
 
-  snap(&m);
+  utest_snap(&m);
   return (int)m.nodes_free;
-}
-
-/* Moves the break up to the next page boundary and then npages further;
- * returns the first of those npages pages, none of which was ever heap. */
-static uint64
-heap_fresh(uint64 npages)
-{
-  uint64 cur = (uint64)sbrk(0);
-  uint64 base = PGROUNDUP(cur);
-  uint64 got = (uint64)sbrk((long)(base + npages * PGSIZE - cur));
-
-  CHECK(got == cur, "sbrk for %d pages returned %p, break was %p",
-        (int)npages, (void *)got, (void *)cur);
-  return base;
 }
 
 static void *
@@ -151,11 +60,11 @@ expect_map_fails(uint64 va, uint64 len, int prot, int flags, const char *what)
 {
   struct memstat a, b;
 
-  snap(&a);
+  utest_snap(&a);
   void *p = mmap((void *)va, len, prot, flags);
-  snap(&b);
+  utest_snap(&b);
   CHECK(p == MAP_FAILED, "mmap %s returned %p, expected MAP_FAILED", what, p);
-  expect_same(&a, &b, what);
+  utest_expect_same(&a, &b, what);
 }
 
 /* munmap must fail with -1 and change nothing. */
@@ -164,11 +73,11 @@ expect_unmap_fails(uint64 va, uint64 len, const char *what)
 {
   struct memstat a, b;
 
-  snap(&a);
+  utest_snap(&a);
   int rc = munmap((void *)va, len);
-  snap(&b);
+  utest_snap(&b);
   CHECK(rc == -1, "munmap %s returned %d, expected -1", what, rc);
-  expect_same(&a, &b, what);
+  utest_expect_same(&a, &b, what);
 }
 
 static void
@@ -189,7 +98,7 @@ tag_of(uint64 page)
 static void
 put_tag(uint64 page, uint64 tag)
 {
-  volatile uint64 *w = (volatile uint64 *)opaque(page);
+  volatile uint64 *w = (volatile uint64 *)utest_opaque(page);
 
   w[0] = tag;
   w[PGSIZE / sizeof(uint64) - 1] = ~tag;
@@ -198,7 +107,7 @@ put_tag(uint64 page, uint64 tag)
 static int
 has_tag(uint64 page, uint64 tag)
 {
-  volatile uint64 *w = (volatile uint64 *)opaque(page);
+  volatile uint64 *w = (volatile uint64 *)utest_opaque(page);
 
   return w[0] == tag && w[PGSIZE / sizeof(uint64) - 1] == ~tag;
 }
@@ -206,288 +115,12 @@ has_tag(uint64 page, uint64 tag)
 static int
 page_is_zero(uint64 page)
 {
-  volatile uint64 *w = (volatile uint64 *)opaque(page);
+  volatile uint64 *w = (volatile uint64 *)utest_opaque(page);
 
   for (uint64 i = 0; i < PGSIZE / sizeof(uint64); i++)
     if (w[i] != 0)
       return 0;
   return 1;
-}
-
-static char
-load(uint64 va)
-{
-  return *(volatile char *)opaque(va);
-}
-
-static void
-store(uint64 va, char c)
-{
-  *(volatile char *)opaque(va) = c;
-}
-
-enum access { LOAD, STORE, JUMP };
-
-static void
-access_now(uint64 va, enum access how)
-{
-  switch (how) {
-  case LOAD:
-    (void)load(va);
-    break;
-  case STORE:
-    store(va, 1);
-    break;
-  case JUMP:
-    ((void (*)(void))opaque(va))();
-    break;
-  }
-}
-
-/* The access must kill a grandchild that tries it (status -1). */
-static void
-expect_access_kills(uint64 va, enum access how, const char *what)
-{
-  int pid = fork();
-
-  CHECK(pid >= 0, "fork failed");
-  if (pid == 0) {
-    access_now(va, how);
-    exit(SURVIVED);
-  }
-  int st = reap(pid);
-  CHECK(st == KILLED, "%s: child status %d, expected %d (killed)%s", what, st,
-        KILLED, st == SURVIVED ? ": it survived the access" : "");
-}
-
-/* ---- sbrk ---- */
-
-static void
-sbrk_grow_costs_no_pages_until_touched(void)
-{
-  struct memstat a, b;
-
-  snap(&a);
-  char *old = sbrk(LAZY_PAGES * PGSIZE);
-  snap(&b);
-  CHECK(old != (char *)-1, "sbrk of %d pages failed", (int)LAZY_PAGES);
-  CHECK(sbrk(0) == old + LAZY_PAGES * PGSIZE, "break is %p, expected %p",
-        sbrk(0), old + LAZY_PAGES * PGSIZE);
-  expect_cost(&a, &b, 0, "sbrk grow");
-
-  uint64 page = PGROUNDUP((uint64)old) + (LAZY_PAGES / 2) * PGSIZE;
-  snap(&a);
-  store(page, 1);
-  snap(&b);
-  expect_cost(&a, &b, 1, "touch of one grown page");
-}
-
-static void
-sbrk_first_touch_costs_one_page_plus_page_tables(void)
-{
-  struct memstat a, b, start;
-  uint64 base = heap_fresh(TOUCH_PAGES);
-
-  snap(&start);
-  for (int i = 0; i < TOUCH_PAGES; i++) {
-    uint64 page = base + i * PGSIZE;
-    snap(&a);
-    if (i % 2) {
-      store(page + PGSIZE - 1, 'x');
-    } else {
-      char c = load(page + i);
-      CHECK(c == 0, "fresh heap page %d reads %d, not 0", i, c);
-    }
-    snap(&b);
-    expect_cost(&a, &b, 1, "first touch of a heap page");
-  }
-  snap(&b);
-  expect_cost(&start, &b, TOUCH_PAGES, "first touch of consecutive pages");
-
-  for (int i = 0; i < TOUCH_PAGES; i++) {
-    snap(&a);
-    store(base + i * PGSIZE, 'y');
-    snap(&b);
-    expect_cost(&a, &b, 0, "second touch of a heap page");
-  }
-}
-
-static void
-sbrk_shrink_gives_back_pages_and_page_tables(void)
-{
-  struct memstat a, b;
-  uint64 cur = (uint64)sbrk(0);
-  /* The first level-0 boundary with two fresh pages below it: the pages
-   * above it need a new level-0 table, which shrinking must free too. */
-  uint64 edge = (PGROUNDUP(cur) + 2 * PGSIZE + L0_SPAN - 1) & ~(L0_SPAN - 1);
-  long grow = (long)(edge + 2 * PGSIZE - cur);
-
-  snap(&a);
-  CHECK((uint64)sbrk(grow) == cur, "sbrk(%ld) failed", grow);
-  for (int i = -2; i < 2; i++)
-    store(edge + i * PGSIZE, 'h');
-  CHECK(sbrk(-grow) == (char *)(cur + grow), "sbrk(-%ld) failed", grow);
-  snap(&b);
-  CHECK((uint64)sbrk(0) == cur, "break %p after shrinking, expected %p",
-        sbrk(0), (void *)cur);
-  expect_same(&a, &b, "grow, touch 4 pages, shrink");
-}
-
-static void
-sbrk_shrink_then_load_from_released_page_kills(void)
-{
-  uint64 page = heap_fresh(1);
-
-  store(page, 'h');
-  CHECK(sbrk(-(long)PGSIZE) != (char *)-1, "sbrk(-PGSIZE) failed");
-  expect_access_kills(page, LOAD, "load from a released heap page");
-  expect_access_kills(page, STORE, "store to a released heap page");
-}
-
-static void
-sbrk_past_mmap_begin_fails_and_keeps_break(void)
-{
-  struct memstat a, b;
-  uint64 cur = (uint64)sbrk(0);
-  long room = (long)(MMAP_BEGIN - cur);
-
-  snap(&a);
-  CHECK(sbrk(room + 1) == (char *)-1, "break could go 1 byte past MMAP_BEGIN");
-  CHECK(sbrk(room + PGSIZE) == (char *)-1, "break could go past MMAP_BEGIN");
-  CHECK(sbrk((long)(VA_MAX - cur)) == (char *)-1, "break could reach VA_MAX");
-  CHECK(sbrk(0x7fffffffffffffffL) == (char *)-1, "sbrk(LONG_MAX) worked");
-  snap(&b);
-  CHECK((uint64)sbrk(0) == cur, "failed sbrk moved the break from %p to %p",
-        (void *)cur, sbrk(0));
-  expect_same(&a, &b, "failed sbrk");
-
-  /* Right below the mmap area it is still just heap, and still lazy. */
-  CHECK((uint64)sbrk(room - PGSIZE) == cur, "sbrk up to one page below "
-        "MMAP_BEGIN failed");
-  snap(&b);
-  expect_same(&a, &b, "sbrk to just below MMAP_BEGIN");
-  store(MMAP_BEGIN - PGSIZE - 1, 'e');
-  CHECK(sbrk(PGSIZE + 1) == (char *)-1, "break could go 1 byte past "
-        "MMAP_BEGIN from below it");
-  CHECK(load(MMAP_BEGIN - PGSIZE - 1) == 'e', "top heap byte lost its value");
-}
-
-static char in_image;   /* bss: part of the program image */
-
-static void
-sbrk_below_image_end_fails_and_keeps_break(void)
-{
-  struct memstat a, b;
-  uint64 cur = (uint64)sbrk(0);
-
-  snap(&a);
-  CHECK(sbrk(-(long)cur) == (char *)-1, "break could move to 0");
-  CHECK(sbrk(-(long)(cur - USER_BASE)) == (char *)-1,
-        "break could move to USER_BASE");
-  CHECK(sbrk(-(long)(cur - (uint64)&in_image)) == (char *)-1,
-        "break could move into the bss");
-  CHECK(sbrk(-(long)(cur + PGSIZE)) == (char *)-1,
-        "break could wrap below 0");
-  snap(&b);
-  CHECK((uint64)sbrk(0) == cur, "failed sbrk moved the break from %p to %p",
-        (void *)cur, sbrk(0));
-  expect_same(&a, &b, "failed sbrk");
-  in_image = 'i';
-  CHECK(in_image == 'i', "bss no longer works");
-}
-
-/* ---- kernel-side faults on lazy buffers ---- */
-
-/* Reads exactly n bytes from fd: a pipe read may return fewer than asked
- * for. Returns n, or what the failing read returned. */
-static int
-read_full(int fd, char *buf, int n)
-{
-  for (int got = 0; got < n;) {
-    int k = read(fd, buf + got, n - got);
-    if (k <= 0)
-      return k;
-    got += k;
-  }
-  return n;
-}
-
-static void
-lazy_heap_buffers_work_for_write_and_read(void)
-{
-  struct memstat a, b;
-  char buf[PIPE_BYTES];
-  int p[2];
-
-  CHECK(pipe(p) == 0, "pipe failed");
-  uint64 base = heap_fresh(3);
-  char *src = (char *)base;                               /* in page 0 */
-  char *dst = (char *)(base + 2 * PGSIZE - PIPE_BYTES / 2);   /* pages 1, 2 */
-
-  snap(&a);
-  CHECK(write(p[1], src, PIPE_BYTES) == PIPE_BYTES, "write from an "
-        "untouched heap page failed");
-  CHECK(read_full(p[0], buf, PIPE_BYTES) == PIPE_BYTES, "read back failed");
-  for (int i = 0; i < PIPE_BYTES; i++)
-    CHECK(buf[i] == 0, "byte %d of an untouched heap page is %d", i, buf[i]);
-  for (int i = 0; i < PIPE_BYTES; i++)
-    buf[i] = (char)(i * 7 + 1);
-  CHECK(write(p[1], buf, PIPE_BYTES) == PIPE_BYTES, "write failed");
-  CHECK(read_full(p[0], dst, PIPE_BYTES) == PIPE_BYTES, "read into two "
-        "untouched heap pages failed");
-  snap(&b);
-  expect_cost(&a, &b, 3, "kernel faults on 3 heap pages");
-  CHECK(memcmp(dst, buf, PIPE_BYTES) == 0, "data read into lazy pages is "
-        "wrong");
-  close(p[0]);
-  close(p[1]);
-}
-
-static void
-pipe_writes_its_fds_into_an_untouched_heap_page(void)
-{
-  struct memstat a, b;
-  int *fds = (int *)heap_fresh(1);
-  char c = 0;
-
-  snap(&a);
-  CHECK(pipe(fds) == 0, "pipe into an untouched heap page failed");
-  snap(&b);
-  CHECK(user_pages(&b) - user_pages(&a) == 1, "pipe faulted in %d user pages",
-        user_pages(&b) - user_pages(&a));
-  CHECK(fds[0] >= 0 && fds[1] >= 0 && fds[0] != fds[1], "pipe gave fds %d "
-        "and %d", fds[0], fds[1]);
-  CHECK(write(fds[1], "z", 1) == 1 && read(fds[0], &c, 1) == 1 && c == 'z',
-        "the pipe does not carry data");
-  close(fds[0]);
-  close(fds[1]);
-}
-
-static void
-buffer_running_past_the_break_fails(void)
-{
-  uint64 cur = (uint64)sbrk(0);
-  uint64 brk = PGROUNDUP(cur) + PGSIZE;
-  char c = 0;
-  int p[2];
-
-  CHECK((uint64)sbrk((long)(brk - cur)) == cur, "sbrk failed");
-  char *straddle = (char *)(brk - STRADDLE / 2);
-
-  CHECK(pipe(p) == 0, "pipe failed");
-  CHECK(write(p[1], straddle, STRADDLE) == -1, "write from a buffer "
-        "running past the break worked");
-  CHECK(write(p[1], "m", 1) == 1, "write to pipe failed");
-  CHECK(read(p[0], &c, 1) == 1 && c == 'm', "failed write left bytes in the "
-        "pipe (read '%c')", c);
-  CHECK(write(p[1], "abcdefghijklmnop", STRADDLE) == STRADDLE,
-        "write to pipe failed");
-  CHECK(read(p[0], straddle, STRADDLE) == -1, "read into a buffer running "
-        "past the break worked");
-  close(p[0]);
-  close(p[1]);
-  CHECK(pipe((int *)(brk - sizeof(int))) == -1, "pipe with fds[1] past the "
-        "break worked");
 }
 
 /* ---- mmap ---- */
@@ -522,9 +155,9 @@ mmap_rounds_length_up_to_whole_pages(void)
         "take a whole page");
   CHECK((uint64)map(0, 1, RW) == AREA(3), "mmap of PGSIZE+1 bytes did not "
         "take 2 pages");
-  store(AREA(1) - 1, 'a');
-  store(AREA(3) - 1, 'b');
-  CHECK(load(AREA(1) - 1) == 'a' && load(AREA(3) - 1) == 'b',
+  utest_store(AREA(1) - 1, 'a');
+  utest_store(AREA(3) - 1, 'b');
+  CHECK(utest_load(AREA(1) - 1) == 'a' && utest_load(AREA(3) - 1) == 'b',
         "the rounded-up bytes do not hold data");
 }
 
@@ -536,8 +169,8 @@ mmap_at_a_fixed_address_returns_that_address(void)
   CHECK(has_tag(AREA(101), tag_of(AREA(101))), "fixed mapping lost data");
   map_at(MMAP_BEGIN, 1, PROT_READ);
   map_at(MMAP_END - 2 * PGSIZE, 2, RW);
-  store(MMAP_END - 1, 'e');
-  CHECK(load(MMAP_END - 1) == 'e', "last byte of the area lost data");
+  utest_store(MMAP_END - 1, 'e');
+  CHECK(utest_load(MMAP_END - 1) == 'e', "last byte of the area lost data");
   /* First fit still finds the lowest gap, between the fixed ones. */
   CHECK((uint64)map(0, PGSIZE, RW) == AREA(1), "mmap(0) after fixed "
         "mappings not at AREA(1)");
@@ -599,13 +232,13 @@ mmap_rejects_ranges_outside_the_area(void)
                    "of one page more than the area at MMAP_BEGIN");
 
   /* The whole area fits exactly, lazily; after it nothing does. */
-  snap(&a);
+  utest_snap(&a);
   CHECK((uint64)map(0, MMAP_PAGES * PGSIZE, RW) == MMAP_BEGIN,
         "mmap of the whole area failed");
-  snap(&b);
+  utest_snap(&b);
   CHECK(b.nodes_free == a.nodes_free - 1, "the whole area took %d nodes",
         (int)(a.nodes_free - b.nodes_free));
-  expect_cost(&a, &b, 0, "mmap of the whole area");
+  utest_expect_cost(&a, &b, 0, "mmap of the whole area");
   expect_map_fails(0, PGSIZE, PROT_READ, MAP_FLAGS, "with the area full");
   unmap(MMAP_BEGIN, MMAP_PAGES);
 }
@@ -641,19 +274,19 @@ mmap_costs_no_page_until_touched(void)
 {
   struct memstat a, b;
 
-  snap(&a);
+  utest_snap(&a);
   uint64 p = (uint64)map(0, LAZY_PAGES * PGSIZE, RW);
-  snap(&b);
+  utest_snap(&b);
   CHECK(p == MMAP_BEGIN, "mmap returned %p", (void *)p);
   CHECK(b.nodes_free == a.nodes_free - 1, "mmap took %d nodes",
         (int)(a.nodes_free - b.nodes_free));
-  expect_cost(&a, &b, 0, "mmap of 64 pages");
+  utest_expect_cost(&a, &b, 0, "mmap of 64 pages");
 
   for (int i = 0; i < TOUCH_PAGES; i++) {
-    snap(&a);
-    store(p + (LAZY_PAGES / 2 + i) * PGSIZE, 'm');
-    snap(&b);
-    expect_cost(&a, &b, 1, "first touch of an mmap page");
+    utest_snap(&a);
+    utest_store(p + (LAZY_PAGES / 2 + i) * PGSIZE, 'm');
+    utest_snap(&b);
+    utest_expect_cost(&a, &b, 1, "first touch of an mmap page");
   }
 }
 
@@ -664,11 +297,11 @@ mmap_page_reads_zeros_and_keeps_written_data(void)
 
   map_at(AREA(0), 2, RW);
   map_at(AREA(2), 1, PROT_READ);
-  snap(&a);
+  utest_snap(&a);
   CHECK(page_is_zero(AREA(0)), "fresh RW page is not zero");
   CHECK(page_is_zero(AREA(2)), "fresh PROT_READ page is not zero");
-  snap(&b);
-  expect_cost(&a, &b, 2, "first loads from 2 mmap pages");
+  utest_snap(&b);
+  utest_expect_cost(&a, &b, 2, "first loads from 2 mmap pages");
   for (int i = 0; i < 2; i++)
     put_tag(AREA(i), tag_of(AREA(i)));
   for (int i = 0; i < 2; i++)
@@ -680,10 +313,12 @@ store_to_read_only_mapping_kills(void)
 {
   map_at(AREA(0), 1, PROT_READ);
   map_at(AREA(1), 1, RX);
-  expect_access_kills(AREA(0), STORE, "store to an untouched PROT_READ page");
-  CHECK(load(AREA(0)) == 0, "PROT_READ page does not read 0");
-  expect_access_kills(AREA(0), STORE, "store to a touched PROT_READ page");
-  expect_access_kills(AREA(1), STORE, "store to a READ|EXEC page");
+  utest_expect_access_kills(AREA(0), UTEST_STORE,
+                            "store to an untouched PROT_READ page");
+  CHECK(utest_load(AREA(0)) == 0, "PROT_READ page does not read 0");
+  utest_expect_access_kills(AREA(0), UTEST_STORE,
+                            "store to a touched PROT_READ page");
+  utest_expect_access_kills(AREA(1), UTEST_STORE, "store to a READ|EXEC page");
   CHECK(page_is_zero(AREA(0)), "a killed child's store reached the parent");
 }
 
@@ -691,10 +326,10 @@ static void
 call_into_exec_mapping_runs_the_code(void)
 {
   map_at(AREA(0), 1, RWX);
-  *(volatile uint32 *)opaque(AREA(0)) = RET_INSN;
+  *(volatile uint32 *)utest_opaque(AREA(0)) = RET_INSN;
   /* The instruction fetch must see the store just made. */
   asm volatile("fence.i" ::: "memory");
-  ((void (*)(void))opaque(AREA(0)))();
+  ((void (*)(void))utest_opaque(AREA(0)))();
 }
 
 static void
@@ -702,10 +337,10 @@ jump_into_non_exec_mapping_kills(void)
 {
   map_at(AREA(0), 1, RW);
   map_at(AREA(1), 1, PROT_READ);
-  *(volatile uint32 *)opaque(AREA(0)) = RET_INSN;
+  *(volatile uint32 *)utest_opaque(AREA(0)) = RET_INSN;
   asm volatile("fence.i" ::: "memory");
-  expect_access_kills(AREA(0), JUMP, "jump into a RW page");
-  expect_access_kills(AREA(1), JUMP, "jump into a PROT_READ page");
+  utest_expect_access_kills(AREA(0), UTEST_JUMP, "jump into a RW page");
+  utest_expect_access_kills(AREA(1), UTEST_JUMP, "jump into a PROT_READ page");
 }
 
 static void
@@ -715,12 +350,12 @@ write_only_mapping_can_be_read(void)
   int p[2];
 
   map_at(AREA(0), 2, PROT_WRITE);
-  CHECK(load(AREA(0)) == 0, "untouched PROT_WRITE page does not read 0");
-  store(AREA(0), 'w');
-  CHECK(load(AREA(0)) == 'w', "PROT_WRITE page does not read back");
+  CHECK(utest_load(AREA(0)) == 0, "untouched PROT_WRITE page does not read 0");
+  utest_store(AREA(0), 'w');
+  CHECK(utest_load(AREA(0)) == 'w', "PROT_WRITE page does not read back");
   /* The kernel may read it too: write() from a write-only page. */
   CHECK(pipe(p) == 0, "pipe failed");
-  store(AREA(2) - 1, 'q');
+  utest_store(AREA(2) - 1, 'q');
   CHECK(write(p[1], (void *)(AREA(2) - 1), 1) == 1, "write from a "
         "PROT_WRITE page failed");
   CHECK(read(p[0], buf, 1) == 1 && buf[0] == 'q', "wrong byte came through");
@@ -752,13 +387,14 @@ munmap_head_keeps_the_rest(void)
   struct memstat a, b;
 
   map_tagged(4);
-  snap(&a);
+  utest_snap(&a);
   unmap(AREA(0), 1);
-  snap(&b);
+  utest_snap(&b);
   CHECK(b.nodes_free == a.nodes_free, "trimming the head changed nodes_free "
         "%d -> %d", (int)a.nodes_free, (int)b.nodes_free);
-  CHECK(user_pages(&a) - user_pages(&b) == 1, "%d user pages freed, "
-        "expected 1", user_pages(&a) - user_pages(&b));
+  CHECK(utest_user_pages(&a) - utest_user_pages(&b) == 1,
+        "%d user pages freed, expected 1",
+        utest_user_pages(&a) - utest_user_pages(&b));
   expect_tagged(1, 4);
   /* The page is free again and comes back new: zero, merged back. */
   map_at(AREA(0), 1, RW);
@@ -772,13 +408,14 @@ munmap_tail_keeps_the_rest(void)
   struct memstat a, b;
 
   map_tagged(4);
-  snap(&a);
+  utest_snap(&a);
   unmap(AREA(2), 2);
-  snap(&b);
+  utest_snap(&b);
   CHECK(b.nodes_free == a.nodes_free, "trimming the tail changed nodes_free "
         "%d -> %d", (int)a.nodes_free, (int)b.nodes_free);
-  CHECK(user_pages(&a) - user_pages(&b) == 2, "%d user pages freed, "
-        "expected 2", user_pages(&a) - user_pages(&b));
+  CHECK(utest_user_pages(&a) - utest_user_pages(&b) == 2,
+        "%d user pages freed, expected 2",
+        utest_user_pages(&a) - utest_user_pages(&b));
   expect_tagged(0, 2);
   CHECK((uint64)map(0, 2 * PGSIZE, RW) == AREA(2), "the tail is not free");
 }
@@ -789,17 +426,19 @@ munmap_middle_splits_region_using_one_more_node(void)
   struct memstat a, b;
 
   map_tagged(5);
-  snap(&a);
+  utest_snap(&a);
   unmap(AREA(2), 1);
-  snap(&b);
+  utest_snap(&b);
   CHECK(b.nodes_free == a.nodes_free - 1, "split changed nodes_free %d -> "
         "%d, expected one node more in use", (int)a.nodes_free,
         (int)b.nodes_free);
-  CHECK(user_pages(&a) - user_pages(&b) == 1, "%d user pages freed, "
-        "expected 1", user_pages(&a) - user_pages(&b));
+  CHECK(utest_user_pages(&a) - utest_user_pages(&b) == 1,
+        "%d user pages freed, expected 1",
+        utest_user_pages(&a) - utest_user_pages(&b));
   expect_tagged(0, 2);
   expect_tagged(3, 5);
-  expect_access_kills(AREA(2), LOAD, "load from the hole of a split");
+  utest_expect_access_kills(AREA(2), UTEST_LOAD,
+                            "load from the hole of a split");
   map_at(AREA(2), 1, RW);
   CHECK(nodes_free() == (int)a.nodes_free, "filling the hole did not merge "
         "the halves back");
@@ -810,15 +449,15 @@ munmap_of_whole_region_returns_node_pages_and_page_tables(void)
 {
   struct memstat a, b;
 
-  snap(&a);
+  utest_snap(&a);
   map_at(AREA(0), 3, RW);
-  store(AREA(0), 'a');
-  store(AREA(2), 'c');
+  utest_store(AREA(0), 'a');
+  utest_store(AREA(2), 'c');
   unmap(AREA(0), 3);
-  snap(&b);
+  utest_snap(&b);
   /* Nothing else lives under the level-0 table of the area's first pages
    * (layout.h), so that table goes back too. */
-  expect_same(&a, &b, "mmap, touch 2 pages, munmap");
+  utest_expect_same(&a, &b, "mmap, touch 2 pages, munmap");
 }
 
 static void
@@ -832,19 +471,23 @@ munmap_across_two_regions_with_different_prot(void)
     put_tag(AREA(i), tag_of(AREA(i)));
   for (int i = 3; i < 6; i++)
     CHECK(page_is_zero(AREA(i)), "PROT_READ page %d not zero", i);
-  snap(&a);
+  utest_snap(&a);
   unmap(AREA(2), 2);
-  snap(&b);
+  utest_snap(&b);
   CHECK(b.nodes_free == a.nodes_free, "trimming two regions changed "
         "nodes_free %d -> %d", (int)a.nodes_free, (int)b.nodes_free);
-  CHECK(user_pages(&a) - user_pages(&b) == 2, "%d user pages freed, "
-        "expected 2", user_pages(&a) - user_pages(&b));
+  CHECK(utest_user_pages(&a) - utest_user_pages(&b) == 2,
+        "%d user pages freed, expected 2",
+        utest_user_pages(&a) - utest_user_pages(&b));
   expect_tagged(0, 2);
   CHECK(page_is_zero(AREA(4)) && page_is_zero(AREA(5)), "PROT_READ pages "
         "changed");
-  expect_access_kills(AREA(2), LOAD, "load from the RW part unmapped");
-  expect_access_kills(AREA(3), LOAD, "load from the READ part unmapped");
-  expect_access_kills(AREA(4), STORE, "store to the READ part left");
+  utest_expect_access_kills(AREA(2), UTEST_LOAD,
+                            "load from the RW part unmapped");
+  utest_expect_access_kills(AREA(3), UTEST_LOAD,
+                            "load from the READ part unmapped");
+  utest_expect_access_kills(AREA(4), UTEST_STORE,
+                            "store to the READ part left");
 }
 
 static void
@@ -870,12 +513,13 @@ munmap_rounds_length_up_to_whole_pages(void)
   struct memstat a, b;
 
   map_tagged(3);
-  snap(&a);
+  utest_snap(&a);
   CHECK(munmap((void *)AREA(0), PGSIZE + 1) == 0, "munmap of PGSIZE+1 "
         "bytes failed");
-  snap(&b);
-  CHECK(user_pages(&a) - user_pages(&b) == 2, "munmap of PGSIZE+1 bytes "
-        "freed %d pages, expected 2", user_pages(&a) - user_pages(&b));
+  utest_snap(&b);
+  CHECK(utest_user_pages(&a) - utest_user_pages(&b) == 2,
+        "munmap of PGSIZE+1 bytes freed %d pages, expected 2",
+        utest_user_pages(&a) - utest_user_pages(&b));
   expect_tagged(2, 3);
   expect_map_fails(AREA(2), PGSIZE, RW, MAP_FLAGS, "over the page kept");
   map_at(AREA(0), 2, RW);
@@ -903,7 +547,7 @@ munmap_rejects_zero_length(void)
 static void
 munmap_rejects_ranges_outside_the_area(void)
 {
-  uint64 heap = heap_fresh(1);
+  uint64 heap = utest_heap_fresh(1);
 
   put_tag(heap, tag_of(heap));
   map_tagged(1);
@@ -929,8 +573,8 @@ access_after_munmap_kills(void)
 {
   map_tagged(2);
   unmap(AREA(0), 1);
-  expect_access_kills(AREA(0), LOAD, "load from an unmapped page");
-  expect_access_kills(AREA(0), STORE, "store to an unmapped page");
+  utest_expect_access_kills(AREA(0), UTEST_LOAD, "load from an unmapped page");
+  utest_expect_access_kills(AREA(0), UTEST_STORE, "store to an unmapped page");
   expect_tagged(1, 2);
 }
 
@@ -1012,7 +656,7 @@ empty_pool_fails_mmap_split_and_fork_then_recovers(void)
   struct memstat m0, a, b;
   int made = 0;
 
-  snap(&m0);
+  utest_snap(&m0);
   map_tagged(3);   /* pages 0..2, one node; page 3 stays a hole */
   /* Single pages of alternating prot never merge: one node each, until
    * the pool (shared by all processes) runs dry. */
@@ -1027,7 +671,7 @@ empty_pool_fails_mmap_split_and_fork_then_recovers(void)
           (void *)AREA(4 + made), p);
     made++;
   }
-  snap(&a);
+  utest_snap(&a);
   CHECK(a.nodes_free == 0, "mmap failed with %d nodes free",
         (int)a.nodes_free);
   CHECK(made == (int)m0.nodes_free - 1, "%d single-page regions fit, "
@@ -1044,22 +688,22 @@ empty_pool_fails_mmap_split_and_fork_then_recovers(void)
   expect_unmap_fails(AREA(1), PGSIZE, "of a middle page with the pool empty");
   expect_tagged(0, 3);
 
-  snap(&a);
+  utest_snap(&a);
   int pid = fork();
   if (pid == 0)
     exit(0);
-  snap(&b);
+  utest_snap(&b);
   if (pid > 0)
-    reap(pid);
+    utest_reap(pid);
   CHECK(pid == -1, "fork with the pool empty returned %d", pid);
   CHECK(a.nprocs == b.nprocs, "failed fork left %d processes, was %d",
         (int)b.nprocs, (int)a.nprocs);
-  expect_same(&a, &b, "failed fork");
+  utest_expect_same(&a, &b, "failed fork");
 
   unmap(AREA(0), 3);
   unmap(AREA(4), made);   /* every single-page region in one call */
-  snap(&b);
-  expect_same(&m0, &b, "after unmapping everything");
+  utest_snap(&b);
+  utest_expect_same(&m0, &b, "after unmapping everything");
 }
 
 /* ---- fork ---- */
@@ -1072,7 +716,7 @@ empty_pool_fails_mmap_split_and_fork_then_recovers(void)
 static uint64
 fork_setup(void)
 {
-  uint64 heap = heap_fresh(FORK_HEAP_PAGES);
+  uint64 heap = utest_heap_fresh(FORK_HEAP_PAGES);
 
   put_tag(heap, tag_of(heap));
   put_tag(heap + 2 * PGSIZE, tag_of(heap + 2 * PGSIZE));
@@ -1080,7 +724,7 @@ fork_setup(void)
   map_at(AREA(5), 2, PROT_READ);
   put_tag(AREA(1), tag_of(AREA(1)));
   put_tag(AREA(3), tag_of(AREA(3)));
-  (void)load(AREA(5));
+  (void)utest_load(AREA(5));
   return heap;
 }
 
@@ -1093,44 +737,44 @@ fork_copies_touched_pages_but_not_lazy_holes(void)
 
   CHECK(pipe(p) == 0, "pipe failed");
   for (int round = 0; round < 2; round++) {
-    snap(&before);
+    utest_snap(&before);
     int pid = fork();
     CHECK(pid >= 0, "fork failed");
     if (pid == 0) {
       struct memstat m, t;
-      snap(&m);
-      int d = user_pages(&m) - user_pages(&before);
+      utest_snap(&m);
+      int d = utest_user_pages(&m) - utest_user_pages(&before);
       /* Still lazy here: the first touch costs exactly one page. */
-      store(heap + 3 * PGSIZE, 'c');
-      snap(&t);
-      expect_cost(&m, &t, 1, "child's first touch of a lazy heap page");
-      snap(&m);
-      (void)load(AREA(6));
-      snap(&t);
-      expect_cost(&m, &t, 1, "child's first touch of a lazy mmap page");
+      utest_store(heap + 3 * PGSIZE, 'c');
+      utest_snap(&t);
+      utest_expect_cost(&m, &t, 1, "child's first touch of a lazy heap page");
+      utest_snap(&m);
+      (void)utest_load(AREA(6));
+      utest_snap(&t);
+      utest_expect_cost(&m, &t, 1, "child's first touch of a lazy mmap page");
       write(p[1], &d, sizeof(d));
       exit(0);
     }
     /* Reap first: a child that failed sends nothing, and with our own
      * write end open the read would wait for ever. */
-    CHECK(reap(pid) == 0, "child %d failed", round);
+    CHECK(utest_reap(pid) == 0, "child %d failed", round);
     CHECK(read(p[0], &cost[round], sizeof(int)) == sizeof(int),
           "no count from child %d", round);
-    snap(&after);
-    expect_same(&before, &after, "after the child exited");
+    utest_snap(&after);
+    utest_expect_same(&before, &after, "after the child exited");
     if (round == 0)
-      store(heap + PGSIZE, 'p');   /* one page more for the next fork */
+      utest_store(heap + PGSIZE, 'p');   /* one page more for the next fork */
   }
   CHECK(cost[1] == cost[0] + 1, "fork copied %d user pages, then %d after "
         "one more page was touched", cost[0], cost[1]);
 
   /* The child's touches did not map anything in the parent. */
   struct memstat a, b;
-  snap(&a);
-  (void)load(heap + 3 * PGSIZE);
-  (void)load(AREA(6));
-  snap(&b);
-  expect_cost(&a, &b, 2, "parent's touch of pages its children touched");
+  utest_snap(&a);
+  (void)utest_load(heap + 3 * PGSIZE);
+  (void)utest_load(AREA(6));
+  utest_snap(&b);
+  utest_expect_cost(&a, &b, 2, "parent's touch of pages its children touched");
 }
 
 static void
@@ -1159,7 +803,7 @@ fork_child_sees_parent_data_and_zeros_in_lazy_pages(void)
     }
     exit(0);
   }
-  CHECK(reap(pid) == 0, "child saw wrong memory");
+  CHECK(utest_reap(pid) == 0, "child saw wrong memory");
 }
 
 static void
@@ -1176,7 +820,7 @@ fork_child_writes_stay_private(void)
       put_tag(AREA(i), AREA(i) ^ CHILD_SALT);
     exit(0);
   }
-  CHECK(reap(pid) == 0, "child failed");
+  CHECK(utest_reap(pid) == 0, "child failed");
   CHECK(has_tag(heap, tag_of(heap)) &&
         has_tag(heap + 2 * PGSIZE, tag_of(heap + 2 * PGSIZE)),
         "child's stores reached the parent's heap");
@@ -1192,103 +836,32 @@ fork_copies_regions_with_their_prot(void)
   struct memstat before;
 
   fork_setup();
-  snap(&before);
+  utest_snap(&before);
   int pid = fork();
   CHECK(pid >= 0, "fork failed");
   if (pid == 0) {
     struct memstat m;
-    snap(&m);
+    utest_snap(&m);
     CHECK(m.nodes_free == before.nodes_free - 2, "child holds %d more "
           "nodes, parent has 2 regions", (int)(before.nodes_free - m.nodes_free));
-    expect_access_kills(AREA(5), STORE, "child's store to a READ page");
-    expect_access_kills(AREA(4), LOAD, "child's load from the hole");
+    utest_expect_access_kills(AREA(5), UTEST_STORE,
+                              "child's store to a READ page");
+    utest_expect_access_kills(AREA(4), UTEST_LOAD,
+                              "child's load from the hole");
     expect_map_fails(AREA(2), PGSIZE, RW, MAP_FLAGS, "child: over a region");
     unmap(AREA(0), 4);
     exit(0);
   }
-  CHECK(reap(pid) == 0, "child failed");
+  CHECK(utest_reap(pid) == 0, "child failed");
   CHECK(has_tag(AREA(1), tag_of(AREA(1))), "child's munmap reached the parent");
   expect_map_fails(AREA(2), PGSIZE, RW, MAP_FLAGS, "over a region the child "
                    "unmapped");
-}
-
-/* ---- the stack ---- */
-
-static void
-stack_grows_lazily_down_to_its_limit(void)
-{
-  struct memstat a, b;
-  volatile char here = 0;
-  int fresh = 0;
-
-  /* Pages right below sp may be mapped already (utest prefaults some);
-   * from the first one that costs a page down, every one must. */
-  for (uint64 va = PGROUNDDOWN((uint64)&here) - PGSIZE; va >= STACK_LIMIT;
-       va -= PGSIZE) {
-    snap(&a);
-    char c = load(va + PGSIZE - 1);
-    snap(&b);
-    if (fresh == 0 && user_pages(&b) == user_pages(&a))
-      continue;
-    expect_cost(&a, &b, 1, "first touch of a stack page");
-    CHECK(c == 0, "fresh stack page at %p reads %d", (void *)va, c);
-    store(va, 's');
-    fresh++;
-  }
-  CHECK(fresh >= (int)(STACK_PAGES / 2), "only %d stack pages were lazy",
-        fresh);
-  CHECK(load(STACK_LIMIT) == 's', "STACK_LIMIT lost its byte");
-}
-
-static void
-stack_guard_below_the_limit_kills(void)
-{
-  char c = 0;
-  int p[2];
-
-  CHECK(pipe(p) == 0, "pipe failed");
-  int pid = fork();
-  CHECK(pid >= 0, "fork failed");
-  if (pid == 0) {
-    char reached = REACHED;
-    store(STACK_LIMIT, 's');
-    write(p[1], &reached, 1);
-    store(STACK_GUARD + PGSIZE - 1, 'g');
-    exit(SURVIVED);
-  }
-  close(p[1]);
-  int n = read(p[0], &c, 1);
-  close(p[0]);
-  int st = reap(pid);
-  CHECK(n == 1 && c == REACHED, "child died touching STACK_LIMIT (status %d)",
-        st);
-  CHECK(st == KILLED, "store to STACK_GUARD: child status %d, expected %d "
-        "(killed)", st, KILLED);
-  expect_access_kills(STACK_GUARD, LOAD, "load from STACK_GUARD");
 }
 
 int
 main(int argc, char **argv)
 {
   static const struct utest cases[] = {
-    { "sbrk_grow_costs_no_pages_until_touched",
-      sbrk_grow_costs_no_pages_until_touched },
-    { "sbrk_first_touch_costs_one_page_plus_page_tables",
-      sbrk_first_touch_costs_one_page_plus_page_tables },
-    { "sbrk_shrink_gives_back_pages_and_page_tables",
-      sbrk_shrink_gives_back_pages_and_page_tables },
-    { "sbrk_shrink_then_load_from_released_page_kills",
-      sbrk_shrink_then_load_from_released_page_kills },
-    { "sbrk_past_mmap_begin_fails_and_keeps_break",
-      sbrk_past_mmap_begin_fails_and_keeps_break },
-    { "sbrk_below_image_end_fails_and_keeps_break",
-      sbrk_below_image_end_fails_and_keeps_break },
-    { "lazy_heap_buffers_work_for_write_and_read",
-      lazy_heap_buffers_work_for_write_and_read },
-    { "pipe_writes_its_fds_into_an_untouched_heap_page",
-      pipe_writes_its_fds_into_an_untouched_heap_page },
-    { "buffer_running_past_the_break_fails",
-      buffer_running_past_the_break_fails },
     { "mmap_first_fit_takes_the_lowest_gap_that_fits",
       mmap_first_fit_takes_the_lowest_gap_that_fits },
     { "mmap_rounds_length_up_to_whole_pages",
@@ -1344,9 +917,6 @@ main(int argc, char **argv)
     { "fork_child_writes_stay_private", fork_child_writes_stay_private },
     { "fork_copies_regions_with_their_prot",
       fork_copies_regions_with_their_prot },
-    { "stack_grows_lazily_down_to_its_limit",
-      stack_grows_lazily_down_to_its_limit },
-    { "stack_guard_below_the_limit_kills", stack_guard_below_the_limit_kills },
   };
 
   (void)argc;

@@ -1,0 +1,57 @@
+/*
+ * stress.h: what the stress programs share: the seeded generator, the
+ * address-derived pattern every touched word holds, the operation counters
+ * workers report to the driver, and the failure line.
+ */
+#ifndef STRESS_STRESS_H
+#define STRESS_STRESS_H
+
+#include "user.h"
+
+enum stress_op {
+  OP_FORK, OP_FORK_FAILED, OP_EXEC, OP_EXIT_RACE, OP_SBRK, OP_MMAP,
+  OP_MMAP_FAILED, OP_MUNMAP, OP_PIPE, OP_KILL, OP_POOL_DRAIN, OP_CHECK,
+  OP_COUNT
+};
+
+#define STRESS_OP_NAMES \
+  { "fork", "fork-failed", "exec", "exit-race", "sbrk", "mmap", \
+    "mmap-failed", "munmap", "pipe", "kill", "pool-drain", "check" }
+
+/* What a worker sends the driver through the report pipe: small enough to
+ * be written whole (pipes keep writes of up to 128 bytes together). */
+struct stress_report {
+  uint32 magic;
+  uint32 worker;
+  uint32 done;                /* last report of this worker */
+  uint32 failed;              /* it found a wrong value or a broken call */
+  uint32 ops[OP_COUNT];
+};
+#define STRESS_REPORT_MAGIC 0x57e55ed1U
+
+/* xorshift64*: the same seed gives the same stream. */
+uint64 stress_rand(uint64 *state);
+/* A value in [0, n). */
+uint64 stress_below(uint64 *state, uint64 n);
+
+/* The value a touched word at addr holds in a run with this seed, so a
+ * lost, shared or cross-wired page shows up as a wrong value. gen tells
+ * apart a parent's and a child's writes to the same address. */
+static inline uint64
+stress_pattern(uint64 seed, uint64 addr, uint64 gen)
+{
+  uint64 x = addr * 0x9e3779b97f4a7c15ULL ^ seed ^ (gen << 56);
+  return x ^ (x >> 29);
+}
+
+/* Fills / checks one word per STRESS_STRIDE bytes of a page. Check
+ * returns the first bad address, or 0. */
+#define STRESS_STRIDE 512
+void stress_fill_page(uint64 seed, uint64 page, uint64 gen);
+uint64 stress_check_page(uint64 seed, uint64 page, uint64 gen);
+
+/* Prints the failure line (with the seed) on fd 2 and exits with status 1. */
+void stress_fail(uint64 seed, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 2, 3)));
+
+#endif /* STRESS_STRESS_H */

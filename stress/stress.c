@@ -1,0 +1,256 @@
+/*
+ * stress.c: the stress driver behind `make stress`.
+ *
+ *   stress [--seed N] [--duration S] [--workers W]
+ *
+ * Prints the seed, takes a memstat baseline, starts W workers (each a
+ * forked process running worker_run with its own seed) and prints a
+ * progress line every two seconds from their reports. When every worker
+ * and every orphan is gone it prints the leak report (memstat against the
+ * baseline: exact free pages, free nodes and pages per kind) and the
+ * kernel audit, then a verdict. Exit status 0 only if all of it passed.
+ * Lines starting "stress-csv:" are samples for tools/stress-plot.sh.
+ */
+#include "lib/stress.h"
+#include "lib/worker.h"
+
+#define WORKERS_MAX    32
+#define PROGRESS_TICKS 200      /* two seconds */
+#define SETTLE_TICKS   1000     /* how long orphans may take to be reaped */
+
+static const char *const op_names[] = STRESS_OP_NAMES;
+static const char *const kind_names[] = PMEM_KIND_NAMES;
+
+struct run {
+  uint64 seed;
+  int duration;                 /* seconds */
+  int workers;
+  uint64 start;                 /* uptime at the start */
+  struct stress_report last[WORKERS_MAX];
+  int failed;
+};
+
+static uint64
+total_ops(const struct run *r, int op)
+{
+  uint64 n = 0;
+  for (int i = 0; i < r->workers; i++)
+    n += r->last[i].ops[op];
+  return n;
+}
+
+static void
+progress(const struct run *r)
+{
+  struct memstat m;
+  char line[400];
+  int len;
+  uint64 all = 0;
+
+  memstat(&m);
+  int secs = (int)((uptime() - r->start) / 100);
+  len = snprintf(line, sizeof(line), "stress: %3ds", secs);
+  for (int op = 0; op < OP_COUNT; op++) {
+    uint64 n = total_ops(r, op);
+    all += n;
+    len += snprintf(line + len, sizeof(line) - len, " %s=%d", op_names[op], (int)n);
+  }
+  printf("%s | lazy-faults=%d free-pages=%d free-nodes=%d procs=%d\n", line,
+         (int)m.lazy_faults, (int)m.pages_free, (int)m.nodes_free, (int)m.nprocs);
+  printf("stress-csv: %d,%d,%d,%d,%d,%d\n", secs, (int)m.pages_free,
+         (int)m.nodes_free, (int)all, (int)m.lazy_faults, (int)m.nprocs);
+}
+
+static void
+parse_args(struct run *r, int argc, char **argv)
+{
+  r->seed = 1;
+  r->duration = 30;
+  r->workers = 8;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (strcmp(argv[i], "--seed") == 0)
+      r->seed = (uint64)atoi(argv[i + 1]);
+    else if (strcmp(argv[i], "--duration") == 0)
+      r->duration = atoi(argv[i + 1]);
+    else if (strcmp(argv[i], "--workers") == 0)
+      r->workers = atoi(argv[i + 1]);
+    else
+      fprintf(2, "stress: unknown option %s\n", argv[i]);
+  }
+  if (r->workers < 1)
+    r->workers = 1;
+  if (r->workers > WORKERS_MAX)
+    r->workers = WORKERS_MAX;
+  if (r->duration < 1)
+    r->duration = 1;
+}
+
+/* Starts the workers; returns the read end of their report pipe. */
+static int
+start_workers(struct run *r)
+{
+  int fds[2];
+
+  if (pipe(fds) != 0) {
+    printf("stress: FAIL seed %d: no pipe for reports\n", (int)r->seed);
+    exit(1);
+  }
+  uint64 deadline = r->start + (uint64)r->duration * 100;
+  for (int i = 0; i < r->workers; i++) {
+    int pid = fork();
+    if (pid < 0) {
+      printf("stress: FAIL seed %d: cannot start worker %d\n", (int)r->seed, i);
+      r->failed = 1;
+      break;
+    }
+    if (pid == 0) {
+      close(fds[0]);
+      worker_run(i, r->seed * 1000003ULL + (uint64)i, deadline, fds[1]);
+    }
+  }
+  close(fds[1]);
+  return fds[0];
+}
+
+/* Reads reports until every writer is gone, printing progress. */
+static void
+follow(struct run *r, int fd)
+{
+  struct stress_report rep;
+  uint64 next = r->start + PROGRESS_TICKS;
+
+  while (read(fd, &rep, sizeof(rep)) == sizeof(rep)) {
+    if (rep.magic != STRESS_REPORT_MAGIC || rep.worker >= (uint32)r->workers) {
+      printf("stress: FAIL seed %d: garbled report\n", (int)r->seed);
+      r->failed = 1;
+      continue;
+    }
+    r->last[rep.worker] = rep;
+    if ((uint64)uptime() >= next) {
+      progress(r);
+      next += PROGRESS_TICKS;
+    }
+  }
+  close(fd);
+}
+
+static void
+reap_workers(struct run *r)
+{
+  int status;
+
+  for (int i = 0; i < r->workers; i++) {
+    if (wait(&status) < 0)
+      break;
+    if (status != 0) {
+      printf("stress: FAIL seed %d: a worker exited with status %d\n",
+             (int)r->seed, status);
+      r->failed = 1;
+    }
+  }
+  for (int i = 0; i < r->workers; i++)
+    if (!r->last[i].done) {
+      printf("stress: FAIL seed %d: worker %d never finished\n", (int)r->seed, i);
+      r->failed = 1;
+    }
+}
+
+/* Waits for init to reap the orphans, until nprocs is back to base. */
+static void
+settle(const struct memstat *base)
+{
+  struct memstat m;
+  uint64 until = (uint64)uptime() + SETTLE_TICKS;
+
+  do {
+    memstat(&m);
+    if (m.nprocs <= base->nprocs)
+      return;
+    sleep(1);
+  } while ((uint64)uptime() < until);
+}
+
+static int
+delta_line(const char *what, uint64 before, uint64 after)
+{
+  int64 d = (int64)after - (int64)before;
+  printf("  %-16s %8d -> %8d   delta %d%s\n", what, (int)before, (int)after,
+         (int)d, d ? "   <-- LEAK" : "");
+  return d != 0;
+}
+
+/* The leak report; returns nonzero if anything differs. */
+static int
+leak_report(const struct run *r, const struct memstat *base)
+{
+  struct memstat m;
+  int leaks = 0;
+  char what[32];
+
+  memstat(&m);
+  printf("stress: leak report (baseline -> after, seed %d)\n", (int)r->seed);
+  leaks += delta_line("pages_free", base->pages_free, m.pages_free);
+  leaks += delta_line("nodes_free", base->nodes_free, m.nodes_free);
+  for (int k = 1; k < PMEM_NKINDS; k++) {
+    snprintf(what, sizeof(what), "pages %s", kind_names[k]);
+    leaks += delta_line(what, base->pages_by_kind[k], m.pages_by_kind[k]);
+  }
+  leaks += delta_line("processes", base->nprocs, m.nprocs);
+  printf("  lazy faults served during the run: %d\n",
+         (int)(m.lazy_faults - base->lazy_faults));
+  return leaks;
+}
+
+static int
+audit_report(const struct run *r)
+{
+  struct memaudit a;
+
+  if (memaudit(&a) != 0) {
+    printf("stress: FAIL seed %d: memaudit failed\n", (int)r->seed);
+    return 1;
+  }
+  printf("stress: audit: %d pages in use, %d reachable, %d unreachable, %d bad; "
+         "nodes %d: %d free, %d on lists, %d lost, %d bad\n",
+         (int)a.pages_allocated, (int)a.pages_reachable, (int)a.pages_unreachable,
+         (int)a.pages_bad, (int)a.nodes_total, (int)a.nodes_free,
+         (int)a.nodes_in_lists, (int)a.nodes_lost, (int)a.nodes_bad);
+  return a.pages_unreachable || a.pages_bad || a.nodes_lost || a.nodes_bad;
+}
+
+int
+main(int argc, char **argv)
+{
+  static struct run r;
+  struct memstat base;
+
+  parse_args(&r, argc, argv);
+  printf("stress: seed %d, %d s, %d workers\n", (int)r.seed, r.duration, r.workers);
+  memstat(&base);
+  printf("stress: baseline: %d pages free of %d, %d of %d nodes free, %d processes\n",
+         (int)base.pages_free, (int)base.pages_total, (int)base.nodes_free,
+         (int)base.nodes_total, (int)base.nprocs);
+  printf("stress-csv: seconds,free_pages,free_nodes,ops,lazy_faults,procs\n");
+
+  r.start = (uint64)uptime();
+  follow(&r, start_workers(&r));
+  reap_workers(&r);
+  settle(&base);
+  progress(&r);
+
+  int leaks = leak_report(&r, &base);
+  int audit = audit_report(&r);
+  if (leaks)
+    printf("stress: FAIL seed %d: memory leaked (see the report above)\n", (int)r.seed);
+  if (audit)
+    printf("stress: FAIL seed %d: the audit found unreachable or misused memory\n",
+           (int)r.seed);
+  if (r.failed || leaks || audit) {
+    printf("stress: FAIL seed %d\n", (int)r.seed);
+    return 1;
+  }
+  printf("stress: PASS seed %d: %d operations, nothing leaked\n", (int)r.seed,
+         (int)(total_ops(&r, OP_FORK) + total_ops(&r, OP_EXEC) + total_ops(&r, OP_SBRK) +
+               total_ops(&r, OP_MMAP) + total_ops(&r, OP_MUNMAP) + total_ops(&r, OP_PIPE)));
+  return 0;
+}

@@ -1,0 +1,163 @@
+/*
+ * testutil.c: helpers the user test programs share (see user.h): reaping
+ * children, running an access in a child that must be killed, the
+ * addresses no system call may write, and exact page accounting from
+ * memstat snapshots. Whatever checks something fails the running case
+ * through utest_fail, so these are for use inside a case.
+ */
+#include "user.h"
+
+#define MAX_NEW_PGTBL 2   /* a first touch may need a level-1 and a level-0 table */
+
+int main(int argc, char **argv);
+
+uint64
+utest_opaque(uint64 a)
+{
+  asm volatile("" : "+r"(a));
+  return a;
+}
+
+int
+utest_reap(int pid)
+{
+  int status = 0;
+  int got = wait(&status);
+
+  CHECK(got == pid, "wait returned %d, expected child %d", got, pid);
+  return status;
+}
+
+int
+utest_fork_exit(int status)
+{
+  int pid = fork();
+
+  CHECK(pid >= 0, "fork failed");
+  if (pid == 0)
+    exit(status);
+  return pid;
+}
+
+void
+utest_expect_killed(void (*fn)(void *), void *arg, const char *what)
+{
+  int pid = fork();
+
+  CHECK(pid >= 0, "fork failed");
+  if (pid == 0) {
+    fn(arg);
+    exit(UTEST_SURVIVED);
+  }
+  int st = utest_reap(pid);
+  CHECK(st == UTEST_KILLED, "%s: child status %d, expected %d (killed)%s",
+        what, st, UTEST_KILLED, st == UTEST_SURVIVED ? ": it survived" : "");
+}
+
+char
+utest_load(uint64 va)
+{
+  return *(volatile char *)utest_opaque(va);
+}
+
+void
+utest_store(uint64 va, char c)
+{
+  *(volatile char *)utest_opaque(va) = c;
+}
+
+struct access {
+  uint64 va;
+  enum utest_access how;
+};
+
+static void
+access_now(void *arg)
+{
+  struct access *a = arg;
+
+  switch (a->how) {
+  case UTEST_LOAD:
+    (void)utest_load(a->va);
+    break;
+  case UTEST_STORE:
+    utest_store(a->va, 1);
+    break;
+  case UTEST_JUMP:
+    ((void (*)(void))utest_opaque(a->va))();
+    break;
+  }
+}
+
+void
+utest_expect_access_kills(uint64 va, enum utest_access how, const char *what)
+{
+  struct access a = { va, how };   /* the child's copy of the stack has it */
+
+  utest_expect_killed(access_now, &a, what);
+}
+
+const struct utest_addr utest_unwritable[UTEST_NUNWRITABLE] = {
+  { "NULL", 0 },
+  { "own text", (uint64)main },   /* mapped read+execute, never writable */
+  { "TRAPFRAME", TRAPFRAME },
+  { "beyond VA_MAX", VA_MAX + PGSIZE },
+};
+
+void
+utest_snap(struct memstat *m)
+{
+  CHECK(memstat(m) == 0, "memstat failed");
+}
+
+int
+utest_user_pages(const struct memstat *m)
+{
+  return (int)m->pages_by_kind[PMEM_USER];
+}
+
+static int
+pgtbl_pages(const struct memstat *m)
+{
+  return (int)m->pages_by_kind[PMEM_PGTBL];
+}
+
+void
+utest_expect_cost(const struct memstat *a, const struct memstat *b, int user,
+                  const char *what)
+{
+  int du = utest_user_pages(b) - utest_user_pages(a);
+  int dt = pgtbl_pages(b) - pgtbl_pages(a);
+  int used = (int)(a->pages_free - b->pages_free);
+
+  CHECK(du == user, "%s: %d user pages allocated, expected %d", what, du, user);
+  CHECK(dt >= 0 && dt <= (user > 0 ? MAX_NEW_PGTBL : 0),
+        "%s: page tables grew by %d", what, dt);
+  CHECK(used == du + dt, "%s: %d pages left the free list for %d user and "
+        "%d page-table pages", what, used, du, dt);
+}
+
+void
+utest_expect_same(const struct memstat *a, const struct memstat *b,
+                  const char *what)
+{
+  CHECK(a->pages_free == b->pages_free &&
+        utest_user_pages(a) == utest_user_pages(b) &&
+        pgtbl_pages(a) == pgtbl_pages(b) && a->nodes_free == b->nodes_free,
+        "%s: pages_free %d -> %d, user %d -> %d, pgtbl %d -> %d, "
+        "nodes_free %d -> %d", what, (int)a->pages_free, (int)b->pages_free,
+        utest_user_pages(a), utest_user_pages(b), pgtbl_pages(a),
+        pgtbl_pages(b), (int)a->nodes_free, (int)b->nodes_free);
+}
+
+uint64
+utest_heap_fresh(uint64 npages)
+{
+  uint64 cur = (uint64)sbrk(0);
+  uint64 base = PGROUNDUP(cur);
+  uint64 got = (uint64)sbrk((long)(base + npages * PGSIZE - cur));
+
+  CHECK(got == cur, "sbrk for %d pages returned %p, break was %p",
+        (int)npages, (void *)got, (void *)cur);
+  return base;
+}
