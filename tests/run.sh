@@ -59,7 +59,10 @@ for cpus in 1 2 4 8; do
 done
 for cpus in 1 4; do
   suite "proctests-cpus$cpus" tests/user-tests.sh proctests "$cpus"
-  suite "memtests-cpus$cpus" tests/user-tests.sh memtests "$cpus"
+  suite "faulttests-cpus$cpus" tests/user-tests.sh faulttests "$cpus"
+  suite "pipetests-cpus$cpus" tests/user-tests.sh pipetests "$cpus"
+  suite "heaptests-cpus$cpus" tests/user-tests.sh heaptests "$cpus"
+  suite "mmaptests-cpus$cpus" tests/user-tests.sh mmaptests "$cpus"
 done
 suite misuse tests/kernel-misuse.sh
 suite boot tests/kernel-boot.sh

@@ -12,7 +12,8 @@
 #include "worker.h"
 
 #define HEAP_MAX      128    /* heap pages the model follows */
-#define WINDOW        256    /* mmap pages the model follows */
+#define WINDOW        64     /* mmap pages the model follows */
+#define REGIONS_SOFT  6      /* above this many regions, unmap more than map */
 #define DRAIN_BASE    (MMAP_BEGIN + 2048 * PGSIZE)   /* pool drains go here */
 #define DRAIN_MAX     64     /* nodes one drain takes at most */
 #define CHILDREN_MAX  2      /* children a worker leaves running */
@@ -154,10 +155,23 @@ win_free(int first, int n)
   return 1;
 }
 
+/* Regions the model holds: maximal runs of pages with equal prot, which
+ * is exactly the number of pool nodes the kernel's list uses. */
+static int
+model_regions(void)
+{
+  int n = 0;
+
+  for (int i = 0; i < WINDOW; i++)
+    if (w.win_prot[i] && (i == 0 || w.win_prot[i - 1] != w.win_prot[i]))
+      n++;
+  return n;
+}
+
 static void
 op_mmap(void)
 {
-  int n = 1 + (int)stress_below(&w.rng, 8);
+  int n = 1 + (int)stress_below(&w.rng, 4);
   int first = (int)stress_below(&w.rng, WINDOW - n + 1);
   int prot = stress_below(&w.rng, 4) ? PROT_READ | PROT_WRITE : PROT_READ;
   void *got = mmap((void *)win_page(first), (size_t)n * PGSIZE, prot,
@@ -445,7 +459,7 @@ worker_run(int id, uint64 seed, uint64 deadline, int report_fd)
     uint64 pick = stress_below(&w.rng, 100);
     if (pick < 20)
       op_sbrk();
-    else if (pick < 40)
+    else if (pick < 40 && model_regions() <= REGIONS_SOFT)
       op_mmap();
     else if (pick < 55)
       op_munmap();
