@@ -5,6 +5,7 @@
 #   MEM     guest RAM                                    (default 128M)
 #   N_MMAP  mmap_region_node pool size                   (default 256)
 #   SEED    seed for randomised runs                     (default 1)
+#   DURATION  seconds of stress (make stress)            (default 30)
 #   DETERMINISTIC=1  single-threaded QEMU with a fixed -icount shift
 #   BOOTARGS  extra kernel boot arguments (QEMU -append)
 #   LEAK=1   a kernel that leaks one user page on purpose (checks the checkers)
@@ -13,6 +14,7 @@ include CPUS.mk
 MEM ?= 128M
 N_MMAP ?= 256
 SEED ?= 1
+DURATION ?= 30
 ICOUNT_SHIFT ?= 4
 BOOTARGS ?=
 
@@ -62,7 +64,7 @@ UBINS := $(addprefix $(UBUILD)/bin/,$(UPROGS_USER) $(UPROGS_STRESS))
 USTRIPPED := $(addprefix $(UBUILD)/stripped/,$(UPROGS_USER) $(UPROGS_STRESS))
 PROGIMAGE := $(UBUILD)/progs.img
 
-.PHONY: print-kernel all kernel deps qemu run qemu-gdb gdb gdbinit test host-test clean help
+.PHONY: print-kernel all kernel deps qemu run stress stress-plot qemu-gdb gdb gdbinit test host-test clean help
 
 all: kernel
 
@@ -136,6 +138,18 @@ qemu: kernel
 run: kernel
 	$(QEMU) $(QEMUOPTS) -append "$(BOOTARGS) -- $(CMD)"
 
+# The stress suite: progress while it runs, the leak report and audit at
+# the end, exit status 0 only if nothing leaked and every check passed.
+stress: kernel
+	@KERNEL=$(KERNEL) QEMUOPTS="$(QEMUOPTS)" CPUS=$(CPUS) SEED=$(SEED) \
+		DURATION=$(DURATION) OUT=$(or $(OUT),build/stress) tools/stress.sh
+
+# Draws the newest stress run's samples as an SVG image.
+stress-plot:
+	@csv=$$(ls -t build/stress/*.csv 2>/dev/null | head -n 1); \
+	if [ -z "$$csv" ]; then echo "no stress run yet: make stress first"; exit 1; fi; \
+	tools/stress-plot.sh "$$csv"
+
 # gdb listens on a port derived from the user id, so two users of one
 # machine do not collide; `make gdb` in a second terminal attaches to it.
 GDBPORT ?= $(shell expr `id -u` % 5000 + 25000)
@@ -169,6 +183,8 @@ help:
 	@echo "make qemu        boot to the shell on the console (Ctrl-A X quits)"
 	@echo "make run CMD=\"prog args\"  boot, run one program, exit with its status"
 	@echo "make qemu-gdb    boot paused, waiting for gdb; then 'make gdb'"
+	@echo "make stress [SEED=n DURATION=s]  the stress suite and its leak report"
+	@echo "make stress-plot  draw the last stress run (SVG)"
 	@echo "make test        every test; ends with 'N passed, N failed'"
 	@echo "make host-test   only the host unit tests (TSan, ASan+UBSan)"
 	@echo "make deps        install the Debian packages the build needs"

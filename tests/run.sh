@@ -5,7 +5,8 @@
 #
 # Suites: host unit tests (TSan, ASan+UBSan); in-kernel self-tests at
 # CPUS=1, 2, 4 and 8; the user process tests at CPUS=1 and 4; kernel misuse
-# that must panic; boot facts (parking, device tree, console input, the
+# that must panic; short stress runs, a deterministic pair and a leaking
+# build the stress checker must catch; boot facts (parking, device tree, console input, the
 # shell, `make run`); a gdb session on 4 harts.
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,7 +64,9 @@ for cpus in 1 4; do
   suite "pipetests-cpus$cpus" tests/user-tests.sh pipetests "$cpus"
   suite "heaptests-cpus$cpus" tests/user-tests.sh heaptests "$cpus"
   suite "mmaptests-cpus$cpus" tests/user-tests.sh mmaptests "$cpus"
+  suite "regiontests-cpus$cpus" tests/user-tests.sh regiontests "$cpus"
 done
+suite stress tests/stress-tests.sh
 suite misuse tests/kernel-misuse.sh
 suite boot tests/kernel-boot.sh
 suite gdb tests/gdb-harts.sh

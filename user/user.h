@@ -167,4 +167,34 @@ void utest_expect_same(const struct memstat *a, const struct memstat *b,
  * returns the first of those npages pages, none of which was ever heap. */
 uint64 utest_heap_fresh(uint64 npages);
 
+/* mmap(va, len, prot, MAP_PRIVATE | MAP_ANONYMOUS): va 0 asks for first
+ * fit. Returns what mmap returned, MAP_FAILED included. */
+void *utest_map(uint64 va, uint64 len, int prot);
+
+/* utest_map of npages pages at va, which must succeed there. */
+void utest_map_at(uint64 va, uint64 npages, int prot);
+
+/* mmap(va, len, prot, flags) must return MAP_FAILED and take no page and
+ * no region node; what names the attempt in messages. */
+void utest_expect_map_fails(uint64 va, uint64 len, int prot, int flags,
+                            const char *what);
+
+/* munmap of npages pages at va, which must succeed. */
+void utest_unmap(uint64 va, uint64 npages);
+
+/* The tag utest_put_tag usually writes into page: a different one for
+ * each page. */
+uint64 utest_tag_of(uint64 page);
+
+/* Marks a page with tag at its first and last word, so a page that moved,
+ * got zeroed or lost its tail shows in utest_has_tag. The stores are real
+ * ones: they may fault a lazy page in, or kill. */
+void utest_put_tag(uint64 page, uint64 tag);
+
+/* 1 if page holds tag (and ~tag in its last word), else 0. */
+int utest_has_tag(uint64 page, uint64 tag);
+
+/* 1 if every word of page reads 0 (real loads), else 0. */
+int utest_page_is_zero(uint64 page);
+
 #endif /* USER_USER_H */

@@ -2,12 +2,16 @@
  * testutil.c: helpers the user test programs share (see user.h): reaping
  * children, running an access in a child that must be killed, the
  * addresses no system call may write, and exact page accounting from
- * memstat snapshots. Whatever checks something fails the running case
- * through utest_fail, so these are for use inside a case.
+ * memstat snapshots, anonymous mmap and munmap that must work or fail,
+ * and tags that show whether a page kept its data. Whatever checks
+ * something fails the running case through utest_fail, so these are for
+ * use inside a case.
  */
 #include "user.h"
 
 #define MAX_NEW_PGTBL 2   /* a first touch may need a level-1 and a level-0 table */
+#define MAP_FLAGS (MAP_PRIVATE | MAP_ANONYMOUS)
+#define PARENT_SALT 0x5a5a0000aaaa5555ULL
 
 int main(int argc, char **argv);
 
@@ -160,4 +164,73 @@ utest_heap_fresh(uint64 npages)
   CHECK(got == cur, "sbrk for %d pages returned %p, break was %p",
         (int)npages, (void *)got, (void *)cur);
   return base;
+}
+
+void *
+utest_map(uint64 va, uint64 len, int prot)
+{
+  return mmap((void *)va, len, prot, MAP_FLAGS);
+}
+
+void
+utest_map_at(uint64 va, uint64 npages, int prot)
+{
+  void *p = utest_map(va, npages * PGSIZE, prot);
+
+  CHECK((uint64)p == va, "mmap of %d pages at %p (prot %d) returned %p",
+        (int)npages, (void *)va, prot, p);
+}
+
+void
+utest_expect_map_fails(uint64 va, uint64 len, int prot, int flags,
+                       const char *what)
+{
+  struct memstat a, b;
+
+  utest_snap(&a);
+  void *p = mmap((void *)va, len, prot, flags);
+  utest_snap(&b);
+  CHECK(p == MAP_FAILED, "mmap %s returned %p, expected MAP_FAILED", what, p);
+  utest_expect_same(&a, &b, what);
+}
+
+void
+utest_unmap(uint64 va, uint64 npages)
+{
+  CHECK(munmap((void *)va, npages * PGSIZE) == 0, "munmap of %d pages at %p "
+        "failed", (int)npages, (void *)va);
+}
+
+uint64
+utest_tag_of(uint64 page)
+{
+  return page ^ PARENT_SALT;
+}
+
+void
+utest_put_tag(uint64 page, uint64 tag)
+{
+  volatile uint64 *w = (volatile uint64 *)utest_opaque(page);
+
+  w[0] = tag;
+  w[PGSIZE / sizeof(uint64) - 1] = ~tag;
+}
+
+int
+utest_has_tag(uint64 page, uint64 tag)
+{
+  volatile uint64 *w = (volatile uint64 *)utest_opaque(page);
+
+  return w[0] == tag && w[PGSIZE / sizeof(uint64) - 1] == ~tag;
+}
+
+int
+utest_page_is_zero(uint64 page)
+{
+  volatile uint64 *w = (volatile uint64 *)utest_opaque(page);
+
+  for (uint64 i = 0; i < PGSIZE / sizeof(uint64); i++)
+    if (w[i] != 0)
+      return 0;
+  return 1;
 }
