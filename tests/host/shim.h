@@ -9,6 +9,12 @@
 
 #include <setjmp.h>
 
+/* The host stand-in for the kernel's audit (mm/audit.c): it counts the
+ * nodes mmap_audit reports. */
+struct audit {
+  int nodes;
+};
+
 /* The hart id the calling thread plays (0 unless set). */
 void shim_set_hart(int hart);
 

@@ -209,6 +209,19 @@ threads_churning_a_small_pool_keep_nodes_private(void)
   CHECK(nodes_free() == N_MMAP, "%llu free after the threads", nodes_free());
 }
 
+static void
+audit_reports_every_free_node_once(void)
+{
+  struct audit a = { 0 };
+
+  mmap_init();
+  struct mmap_region_node *n = mmap_region_alloc();
+  mmap_audit(&a);
+  CHECK(a.nodes == N_MMAP - 1, "audit saw %d free nodes, %d expected", a.nodes,
+        N_MMAP - 1);
+  mmap_region_free(n);
+}
+
 int
 main(void)
 {
@@ -224,6 +237,7 @@ main(void)
       threads_drain_the_pool_and_see_every_node_once },
     { "pool_threads_churning_a_small_pool_keep_nodes_private",
       threads_churning_a_small_pool_keep_nodes_private },
+    { "pool_audit_reports_every_free_node_once", audit_reports_every_free_node_once },
   };
   return harness_run(cases, sizeof(cases) / sizeof(cases[0]));
 }
