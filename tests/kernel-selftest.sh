@@ -17,12 +17,5 @@ rc=$?
 up=$(grep -cE '^hart [0-9]+ up$' "$log")
 tap_check "every hart up" "$up of $cpus harts said they were up" \
   [ "$up" -eq "$cpus" ]
-relay_kernel_tap "$log" ""
-closing=$?
-tap_check "run ends with a closing line" "no 'N passed, N failed' in the log" \
-  [ "$closing" -eq 0 ]
-reason="QEMU exit status $rc"
-[ "$rc" -eq 124 ] && reason="watchdog: no power-off within 120 s"
-grep -q '^panic' "$log" && reason="kernel panic: $(grep -m1 '^panic' "$log")"
-tap_check "powers off with status 0" "$reason" [ "$rc" -eq 0 ]
+check_kernel_run "$log" "$rc" 120 "run "
 tap_done

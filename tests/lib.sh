@@ -76,3 +76,17 @@ relay_kernel_tap() {
   done <"$log"
   grep -qE '^[0-9]+ passed, [0-9]+ failed' "$log"
 }
+
+# check_kernel_run LOG RC SECS PREFIX: the checks every scripted boot ends
+# with: the kernel's closing line is there, and QEMU powered off with status
+# 0 (else: the watchdog fired, the kernel panicked, or the status).
+check_kernel_run() {
+  local log=$1 rc=$2 secs=$3 prefix=$4 closing=0
+  relay_kernel_tap "$log" "" || closing=1
+  tap_check "${prefix}ends with a closing line" "no 'N passed, N failed' in the log" \
+    [ "$closing" -eq 0 ]
+  local reason="QEMU exit status $rc"
+  [ "$rc" -eq 124 ] && reason="watchdog: no power-off within $secs s"
+  grep -q '^panic' "$log" && reason="kernel panic: $(grep -m1 '^panic' "$log")"
+  tap_check "${prefix}powers off with status 0" "$reason" [ "$rc" -eq 0 ]
+}

@@ -13,12 +13,5 @@ kernel=$(build_kernel "$cpus") || { tap_fail "build" "make failed"; tap_done; ex
 echo "# running $prog on $cpus hart(s) (log: ${log#$TOP/})"
 qemu_boot "$log" 300 "$kernel" "$cpus" 128M "-- $prog"
 rc=$?
-relay_kernel_tap "$log" ""
-closing=$?
-tap_check "$prog ends with a closing line" "no 'N passed, N failed' in the log" \
-  [ "$closing" -eq 0 ]
-reason="QEMU exit status $rc"
-[ "$rc" -eq 124 ] && reason="watchdog: no power-off within 300 s"
-grep -q '^panic' "$log" && reason="kernel panic: $(grep -m1 '^panic' "$log")"
-tap_check "$prog powers off with status 0" "$reason" [ "$rc" -eq 0 ]
+check_kernel_run "$log" "$rc" 300 "$prog "
 tap_done

@@ -70,14 +70,9 @@ int snprintf(char *buf, size_t n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void *malloc(size_t n);
 void free(void *p);
-void *memset(void *dst, int c, unsigned long n);
-void *memcpy(void *dst, const void *src, unsigned long n);
-void *memmove(void *dst, const void *src, unsigned long n);
-int memcmp(const void *a, const void *b, unsigned long n);
-unsigned long strlen(const char *s);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, unsigned long n);
-int atoi(const char *s);
+/* memset, memcpy, memmove, memcmp, strlen, strcmp, strncmp, strlcpy, atoi:
+ * the kernel's own helpers (kernel/lib/string.c), shared. */
+#include "lib/string.h"
 /* Reads one line (up to n-1 bytes, newline kept) from fd; returns its
  * length, 0 at end of input. */
 int readline(int fd, char *buf, int n);

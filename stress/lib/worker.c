@@ -312,20 +312,32 @@ exec_target(int depth)
   exit(0);   /* no memory or no slot for the new image: not an error */
 }
 
+/* Forks; in the child, detaches it from the worker's duties and returns 0;
+ * in the worker, records the child and counts op. Returns -1 (counted as a
+ * refused fork: no slot, page or node) if fork failed. */
+static int
+fork_counted(int op)
+{
+  int pid = fork();
+
+  if (pid < 0) {
+    w.rep.ops[OP_FORK_FAILED]++;
+  } else if (pid == 0) {
+    become_child();
+  } else {
+    add_child(pid);
+    w.rep.ops[op]++;
+  }
+  return pid;
+}
+
 /* fork of a process with lazy holes and regions while siblings fault: the
  * child checks the parent's data, faults in its own pages, writes a newer
  * generation privately, and exits or execs. */
 static void
 op_fork(void)
 {
-  int pid = fork();
-
-  if (pid < 0) {
-    w.rep.ops[OP_FORK_FAILED]++;
-    return;
-  }
-  if (pid == 0) {
-    become_child();
+  if (fork_counted(OP_FORK) == 0) {
     check_all();
     touch_some(GEN_CHILD);
     check_all();
@@ -333,8 +345,6 @@ op_fork(void)
       exec_target(0);
     exit(0);
   }
-  add_child(pid);
-  w.rep.ops[OP_FORK]++;
 }
 
 /* A child that forks a grandchild and exits at once, while the worker
@@ -342,37 +352,20 @@ op_fork(void)
 static void
 op_exit_race(void)
 {
-  int pid = fork();
-
-  if (pid < 0) {
-    w.rep.ops[OP_FORK_FAILED]++;
-    return;
-  }
-  if (pid == 0) {
-    become_child();
+  if (fork_counted(OP_EXIT_RACE) == 0) {
     if (fork() == 0) {
       touch_some(GEN_CHILD);
       check_all();
-      exit(0);
     }
     exit(0);
   }
-  add_child(pid);
-  w.rep.ops[OP_EXIT_RACE]++;
 }
 
 /* exec replacing an image with many regions and a large lazy heap. */
 static void
 op_exec(void)
 {
-  int pid = fork();
-
-  if (pid < 0) {
-    w.rep.ops[OP_FORK_FAILED]++;
-    return;
-  }
-  if (pid == 0) {
-    become_child();
+  if (fork_counted(OP_EXEC) == 0) {
     sbrk(256 * PGSIZE);                       /* large, lazy */
     for (int i = 0; i < 8; i++)               /* regions that do not merge */
       mmap((void *)(DRAIN_BASE + (uint64)i * 2 * PGSIZE), PGSIZE,
@@ -380,8 +373,6 @@ op_exec(void)
     touch_some(GEN_CHILD);
     exec_target(1);
   }
-  add_child(pid);
-  w.rep.ops[OP_EXEC]++;
 }
 
 /* Pipe traffic through lazily grown buffers on both sides; sometimes the
