@@ -65,6 +65,7 @@ for cpus in 1 4; do
   suite "heaptests-cpus$cpus" tests/user-tests.sh heaptests "$cpus"
   suite "mmaptests-cpus$cpus" tests/user-tests.sh mmaptests "$cpus"
   suite "regiontests-cpus$cpus" tests/user-tests.sh regiontests "$cpus"
+  suite "failsweep-cpus$cpus" tests/user-tests.sh failsweep "$cpus"
 done
 suite stress tests/stress-tests.sh
 suite misuse tests/kernel-misuse.sh

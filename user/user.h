@@ -8,6 +8,7 @@
 #define USER_USER_H
 
 #include "lib/types.h"
+#include "uapi/failinject.h"
 #include "uapi/layout.h"
 #include "uapi/memaudit.h"
 #include "uapi/memstat.h"
@@ -42,6 +43,9 @@ int vmprint(void);
  * printing offenders on the console. Meaningful when no other process is
  * changing memory. Returns 0, or -1 for a bad pointer. */
 int memaudit(struct memaudit *a);
+/* Testing: makes the caller's page and/or node allocations fail (see
+ * uapi/failinject.h). Returns the allocations counted since the last call. */
+int failinject(int what, int nth, int ppm, int seed);
 
 /* Counters user code may read (the kernel enables them in scounteren):
  * time in timebase ticks (10 MHz on virt) and instructions retired on the

@@ -45,7 +45,8 @@ kvm_init(uint64 ram_end)
   kvm_map(UART0_BASE, UART0_SIZE, PTE_R | PTE_W);
   kvm_map(KERNBASE, (uint64)etext - KERNBASE, PTE_R | PTE_X);
   kvm_map((uint64)etext, PGROUNDUP(ram_end) - (uint64)etext, PTE_R | PTE_W);
-  kvm_map_trampoline(kernel_pagetable);
+  if (kvm_map_trampoline(kernel_pagetable) != 0)
+    panic("kvm: out of memory mapping the trampoline");
 
   /* A kernel stack for every process slot, each above an unmapped guard. */
   for (int slot = 0; slot < NPROC; slot++) {
@@ -64,12 +65,11 @@ kvm_satp(void)
   return MAKE_SATP(kernel_pagetable);
 }
 
-void
+int
 kvm_map_trampoline(pagetable_t pt)
 {
-  if (pgtbl_map(pt, TRAMPOLINE, (uint64)trampoline, PGSIZE,
-                PTE_R | PTE_X | PTE_A, 0) != 0)
-    panic("kvm: out of memory mapping the trampoline");
+  return pgtbl_map(pt, TRAMPOLINE, (uint64)trampoline, PGSIZE,
+                   PTE_R | PTE_X | PTE_A, 0);
 }
 
 void

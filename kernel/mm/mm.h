@@ -24,6 +24,19 @@
 /* Every byte of a free page holds this, so a write after free shows. */
 #define PMEM_POISON_BYTE 0x6b
 
+/* ---- failure injection (uapi/failinject.h) ----
+ * When mm_fail_armed is nonzero, every page and node allocation first asks
+ * mm_fail_hook (set by the process layer) whether to fail. */
+extern int mm_fail_armed;                     /* [a] processes armed */
+extern int (*mm_fail_hook)(int what);         /* [I] FAIL_PAGES / FAIL_NODES */
+
+static inline int
+mm_should_fail(int what)
+{
+  return __atomic_load_n(&mm_fail_armed, __ATOMIC_RELAXED) != 0 &&
+         mm_fail_hook != NULL && mm_fail_hook(what);
+}
+
 /* ---- pmem.c ---- */
 
 /* Manages every whole page in [begin, end); its own per-page records take
@@ -160,8 +173,9 @@ pte_t *pgtbl_walk(pagetable_t pt, uint64 va, int alloc, int owner);
 int pgtbl_map(pagetable_t pt, uint64 va, uint64 pa, uint64 size, uint64 perm,
               int owner);
 
-/* Maps the trampoline page at TRAMPOLINE (read+execute, kernel only). */
-void kvm_map_trampoline(pagetable_t pt);
+/* Maps the trampoline page at TRAMPOLINE (read+execute, kernel only).
+ * Returns 0, or -1 if a page-table page could not be had. */
+int kvm_map_trampoline(pagetable_t pt);
 
 /* ---- uvm.c, fault.c ---- */
 

@@ -14,6 +14,7 @@
  */
 #include "lib/lib.h"
 #include "mm/mm.h"
+#include "uapi/failinject.h"
 #include "param.h"
 #include "sync/spinlock.h"
 
@@ -43,6 +44,8 @@ mmap_init(void)
 struct mmap_region_node *
 mmap_region_alloc(void)
 {
+  if (mm_should_fail(FAIL_NODES))
+    return NULL;
   acquire(&pool.lock);
   struct mmap_region_node *n = pool.free;
   if (n != NULL) {

@@ -12,6 +12,7 @@
  */
 #include "lib/lib.h"
 #include "mm/mm.h"
+#include "uapi/failinject.h"
 #include "sync/spinlock.h"
 
 #define NO_PAGE 0xffffffffU
@@ -88,6 +89,8 @@ pmem_alloc(int kind, int owner)
 {
   if (kind <= PMEM_FREE || kind >= PMEM_NKINDS)
     panic("pmem: alloc of bad kind %d", kind);
+  if (mm_should_fail(FAIL_PAGES))
+    return NULL;
 
   acquire(&pmem.lock);
   uint32 i = pmem.free_head;

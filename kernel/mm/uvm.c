@@ -39,8 +39,8 @@ uvm_init(struct uvm *vm, uint64 trapframe_pa)
 
   if (pt == NULL)
     return -1;
-  kvm_map_trampoline(pt);
-  if (pgtbl_map(pt, TRAPFRAME, trapframe_pa, PGSIZE,
+  if (kvm_map_trampoline(pt) != 0 ||
+      pgtbl_map(pt, TRAPFRAME, trapframe_pa, PGSIZE,
                 PTE_R | PTE_W | PTE_A | PTE_D, vm->pid) != 0) {
     uvm_destroy_pgtbl(pt);
     return -1;

@@ -171,6 +171,7 @@ proc_fork(void)
   }
   *np->trapframe = *p->trapframe;
   np->trapframe->a0 = 0;                  /* fork returns 0 in the child */
+  failinject_fork(p, np);
   for (int fd = 0; fd < NOFILE; fd++)
     if (p->ofile[fd])
       np->ofile[fd] = file_dup(p->ofile[fd]);
@@ -203,6 +204,7 @@ proc_exit(int status)
 
   if (p == initproc)
     panic("proc: init exiting with status %d", status);
+  failinject_exit(p);
 
   for (int fd = 0; fd < NOFILE; fd++) {
     if (p->ofile[fd]) {

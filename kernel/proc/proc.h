@@ -53,6 +53,15 @@ struct trapframe {
 enum proc_state { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
 
 #define NOFILE 16         /* open files per process */
+
+/* A process's allocation-failure injection (uapi/failinject.h). */
+struct failpoint {
+  int what;              /* FAIL_* bits; 0: off */
+  int nth;               /* fail the nth counted allocation; 0: none */
+  int ppm;               /* fail each with this chance in a million */
+  uint64 rng;            /* generator state for ppm */
+  uint64 count;          /* allocations counted since armed */
+};
 #define PROC_NAME 16
 
 struct proc {
@@ -73,6 +82,7 @@ struct proc {
   struct context context;       /* [o] */
   struct file *ofile[NOFILE];   /* [o] */
   char name[PROC_NAME];         /* [o] program name */
+  struct failpoint fail;        /* [o] failure injection */
   struct uvm vm;                /* [v] user address space */
 };
 
@@ -104,6 +114,14 @@ int proc_count(void);                     /* slots not UNUSED */
 void proc_audit(struct audit *a);
 /* Grows or shrinks the caller's heap by n bytes; returns the old break or -1. */
 uint64 proc_sbrk(long n);
+
+/* ---- failinject.c ---- */
+/* Sets the caller's failure injection; returns the allocations counted
+ * under the previous setting. */
+uint64 failinject_set(int what, int nth, int ppm, uint64 seed);
+/* fork: the child's setting (inherited or off); exit: drops the setting. */
+void failinject_fork(struct proc *parent, struct proc *child);
+void failinject_exit(struct proc *p);
 
 /* ---- sched.c ---- */
 void scheduler(void) __attribute__((noreturn));

@@ -119,3 +119,9 @@ sys_memaudit(void)
     return (uint64)-1;
   return 0;
 }
+
+uint64
+sys_failinject(void)
+{
+  return failinject_set((int)argraw(0), (int)argraw(1), (int)argraw(2), argraw(3));
+}

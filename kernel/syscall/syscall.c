@@ -27,6 +27,7 @@ static uint64 (*const handlers[])(void) = {
   [SYS_munmap] = sys_munmap,
   [SYS_vmprint] = sys_vmprint,
   [SYS_memaudit] = sys_memaudit,
+  [SYS_failinject] = sys_failinject,
 };
 
 uint64

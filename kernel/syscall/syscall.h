@@ -35,5 +35,6 @@ uint64 sys_mmap(void);
 uint64 sys_munmap(void);
 uint64 sys_vmprint(void);
 uint64 sys_memaudit(void);
+uint64 sys_failinject(void);
 
 #endif /* SYSCALL_SYSCALL_H */

@@ -26,6 +26,7 @@
 #define SYS_hartid   26
 #define SYS_vmprint  27   /* print the caller's regions and page table */
 #define SYS_memaudit 28   /* check every allocated page and node is reachable */
+#define SYS_failinject 29 /* make the caller's allocations fail (testing) */
 
 /* exec limits: more or longer arguments make exec fail with -1. */
 #define MAXARG    32      /* arguments, the program name included */

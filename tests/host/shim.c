@@ -14,6 +14,10 @@
 #include "shim.h"
 
 static _Thread_local int my_hart;
+
+/* No failure injection on the host. */
+int mm_fail_armed;
+int (*mm_fail_hook)(int what);
 static _Thread_local jmp_buf *panic_env;
 char shim_panic_msg[256];
 volatile int panicking;

@@ -1,0 +1,326 @@
+/*
+ * failsweep.c: every failure point of the allocating system calls. For
+ * each operation and each kind of allocation (pages, region nodes) it sets
+ * N = 1, 2, 3, ... and makes the Nth allocation fail (failinject), until
+ * the operation completes without reaching its Nth allocation. At every N
+ * the operation must fail cleanly (an error return, or only that process
+ * killed by its fault) and memstat must come back exactly to its baseline.
+ * Then a seeded random mode (a chance per allocation) under a mixed load.
+ * Prints one line per case with the failure points it exercised.
+ *
+ *   failsweep [--seed N]
+ */
+#include "lib/stress.h"
+
+#define N_MAX          400     /* no operation here allocates more */
+#define SETTLE_TRIES   500
+
+/* How a run of the operation ended, as the runner child's exit status. */
+#define DONE_UNREACHED 10      /* completed without reaching the Nth */
+#define DONE_FAILED    11      /* returned an error, cleanly */
+#define DONE_BROKEN    12      /* misbehaved: see its own message */
+
+static const int rw = PROT_READ | PROT_WRITE;
+static const int map_flags = MAP_PRIVATE | MAP_ANONYMOUS;
+
+/* Arms injection for the operation; returns after it, with the count. */
+static void
+arm(int what, int n)
+{
+  failinject(what, n, 0, 0);
+}
+
+static int
+disarm(void)
+{
+  return failinject(0, 0, 0, 0);
+}
+
+/* Ends the runner: reached the Nth allocation or not, with the op's result. */
+static void
+finish(int n, int failed)
+{
+  int counted = disarm();
+  if (failed)
+    exit(DONE_FAILED);
+  exit(counted < n ? DONE_UNREACHED : DONE_BROKEN);
+}
+
+static void
+op_fork(int what, int n)
+{
+  arm(what, n);
+  int pid = fork();
+  if (pid == 0)
+    exit(0);
+  int counted = disarm();
+  if (pid > 0)
+    wait(0);
+  exit(pid < 0 ? DONE_FAILED : counted < n ? DONE_UNREACHED : DONE_BROKEN);
+}
+
+/* The setting survives exec, so a failure inside the new image's first
+ * faults kills it: also clean. Success: argecho's own status, which is
+ * (argc + the sum of its argument bytes) % 256. */
+static char *exec_argv[] = { "argecho", "x", 0 };
+
+static int
+argecho_status(void)
+{
+  int sum = 0, argc = 0;
+  for (; exec_argv[argc]; argc++)
+    for (const char *c = exec_argv[argc]; *c; c++)
+      sum += (unsigned char)*c;
+  return (argc + sum) % 256;
+}
+
+static void
+op_exec(int what, int n)
+{
+  arm(what, n);
+  exec("argecho", exec_argv);
+  finish(n, 1);
+}
+
+static void
+op_sbrk_touch(int what, int n)
+{
+  arm(what, n);
+  char *p = sbrk(4 * PGSIZE);
+  if (p == (char *)-1)
+    finish(n, 1);
+  for (int i = 0; i < 4; i++)
+    p[i * PGSIZE] = 1;           /* a failed fault kills us here */
+  finish(n, 0);
+}
+
+static void
+op_mmap_touch(int what, int n)
+{
+  arm(what, n);
+  char *p = mmap(0, 4 * PGSIZE, rw, map_flags);
+  if (p == MAP_FAILED)
+    finish(n, 1);
+  for (int i = 0; i < 4; i++)
+    p[i * PGSIZE] = 1;
+  finish(n, 0);
+}
+
+/* A munmap that splits; on failure the mapping must be exactly as before. */
+static void
+op_munmap_split(int what, int n)
+{
+  char *p = mmap(0, 3 * PGSIZE, rw, map_flags);
+  if (p == MAP_FAILED)
+    exit(DONE_BROKEN);
+  for (int i = 0; i < 3; i++)
+    p[i * PGSIZE] = (char)(i + 1);
+  arm(what, n);
+  int rc = munmap(p + PGSIZE, PGSIZE);
+  int counted = disarm();
+  if (rc != 0) {
+    for (int i = 0; i < 3; i++)
+      if (p[i * PGSIZE] != (char)(i + 1)) {
+        fprintf(2, "failsweep: munmap failed but page %d changed\n", i);
+        exit(DONE_BROKEN);
+      }
+    exit(DONE_FAILED);
+  }
+  exit(counted < n ? DONE_UNREACHED : DONE_BROKEN);
+}
+
+static void
+op_pipe(int what, int n)
+{
+  int fds[2];
+  arm(what, n);
+  if (pipe(fds) != 0)
+    finish(n, 1);
+  char c = 'x';
+  if (write(fds[1], &c, 1) != 1 || read(fds[0], &c, 1) != 1)
+    exit(DONE_BROKEN);
+  finish(n, 0);
+}
+
+/* fork of a process holding many regions: the child needs as many nodes. */
+static void
+op_fork_regions(int what, int n)
+{
+  for (int i = 0; i < 40; i++) {
+    char *p = mmap((void *)(MMAP_BEGIN + (uint64)i * PGSIZE), PGSIZE,
+                   i % 2 ? PROT_READ : rw, map_flags);
+    if (p == MAP_FAILED)
+      exit(DONE_BROKEN);
+    if (i % 2 == 0)
+      *p = 1;
+  }
+  op_fork(what, n);
+}
+
+struct op {
+  const char *name;
+  void (*run)(int what, int n);
+};
+
+static const struct op ops[] = {
+  { "fork", op_fork },
+  { "exec", op_exec },
+  { "sbrk_touch", op_sbrk_touch },
+  { "mmap_touch", op_mmap_touch },
+  { "munmap_split", op_munmap_split },
+  { "pipe", op_pipe },
+  { "fork_many_regions", op_fork_regions },
+};
+
+/* Waits until only the processes of the baseline are left. */
+static void
+settle(const struct memstat *base)
+{
+  struct memstat m;
+  for (int i = 0; i < SETTLE_TRIES; i++) {
+    memstat(&m);
+    if (m.nprocs <= base->nprocs)
+      return;
+    sleep(1);
+  }
+}
+
+static int case_no, cases_failed;
+
+static void
+report(int ok, const char *name, const char *kind, const char *what)
+{
+  case_no++;
+  if (ok) {
+    printf("ok %d %s_%s_fail_cleanly_at_every_point # %s\n", case_no, name, kind, what);
+  } else {
+    cases_failed++;
+    printf("not ok %d %s_%s_fail_cleanly_at_every_point # %s\n", case_no, name, kind, what);
+  }
+}
+
+/* Sweeps one operation for one kind of allocation. */
+static void
+sweep(const struct op *op, int what, const char *kind)
+{
+  int points = 0;
+  char msg[160];
+
+  for (int n = 1; n <= N_MAX; n++) {
+    struct memstat before, after;
+    int status;
+    memstat(&before);
+    int pid = fork();
+    if (pid < 0) {
+      snprintf(msg, sizeof(msg), "fork of the runner failed at N=%d", n);
+      report(0, op->name, kind, msg);
+      return;
+    }
+    if (pid == 0) {
+      op->run(what, n);
+      exit(DONE_BROKEN);
+    }
+    wait(&status);
+    settle(&before);
+    memstat(&after);
+    if (after.pages_free != before.pages_free || after.nodes_free != before.nodes_free) {
+      snprintf(msg, sizeof(msg), "leak at N=%d: pages_free %d -> %d, nodes_free %d -> %d",
+               n, (int)before.pages_free, (int)after.pages_free,
+               (int)before.nodes_free, (int)after.nodes_free);
+      report(0, op->name, kind, msg);
+      return;
+    }
+    if (status == DONE_FAILED || status == -1) {
+      points++;              /* an error return, or killed by its fault */
+      continue;
+    }
+    if (status == DONE_UNREACHED || (op->run == op_exec && status == argecho_status())) {
+      snprintf(msg, sizeof(msg), "%d failure points, all clean, no leak (done at N=%d)",
+               points, n);
+      report(1, op->name, kind, msg);
+      return;
+    }
+    snprintf(msg, sizeof(msg), "broke at N=%d (status %d)", n, status);
+    report(0, op->name, kind, msg);
+    return;
+  }
+  snprintf(msg, sizeof(msg), "still failing at N=%d (%d points)", N_MAX, points);
+  report(0, op->name, kind, msg);
+}
+
+/* Random failures (a chance per allocation) under a mixed load: workers
+ * inherit the setting; afterwards everything must be back. */
+static void
+random_mode(uint64 seed)
+{
+  struct memstat before, after;
+
+  memstat(&before);
+  for (int w = 0; w < 4; w++) {
+    if (fork() != 0)
+      continue;
+    failinject(FAIL_PAGES | FAIL_NODES | FAIL_INHERIT, 0, 30000, (int)(seed + (uint64)w));
+    uint64 rng = seed * 31 + (uint64)w;
+    for (int i = 0; i < 60; i++) {
+      uint64 pick = stress_below(&rng, 4);
+      if (pick == 0) {
+        int pid = fork();
+        if (pid == 0) {
+          char *p = sbrk(2 * PGSIZE);
+          if (p != (char *)-1)
+            p[0] = 1;
+          exit(0);
+        }
+        if (pid > 0)
+          wait(0);
+      } else if (pick == 1) {
+        char *p = mmap(0, 2 * PGSIZE, rw, map_flags);
+        if (p != MAP_FAILED) {
+          p[0] = 1;
+          munmap(p, 2 * PGSIZE);
+        }
+      } else if (pick == 2) {
+        int fds[2];
+        if (pipe(fds) == 0) {
+          close(fds[0]);
+          close(fds[1]);
+        }
+      } else {
+        char *p = sbrk(PGSIZE);
+        if (p != (char *)-1) {
+          p[0] = 1;
+          sbrk(-PGSIZE);
+        }
+      }
+    }
+    exit(0);
+  }
+  for (int w = 0; w < 4; w++)
+    wait(0);
+  settle(&before);
+  memstat(&after);
+  int ok = after.pages_free == before.pages_free && after.nodes_free == before.nodes_free;
+  case_no++;
+  if (!ok)
+    cases_failed++;
+  printf("%s %d random_failures_under_load_leak_nothing # seed %d: pages_free %d -> %d\n",
+         ok ? "ok" : "not ok", case_no, (int)seed, (int)before.pages_free,
+         (int)after.pages_free);
+}
+
+int
+main(int argc, char **argv)
+{
+  uint64 seed = 1;
+
+  if (argc == 3 && strcmp(argv[1], "--seed") == 0)
+    seed = (uint64)atoi(argv[2]);
+  printf("failsweep: seed %d\n", (int)seed);
+  for (unsigned i = 0; i < NELEM(ops); i++) {
+    sweep(&ops[i], FAIL_PAGES, "pages");
+    sweep(&ops[i], FAIL_NODES, "nodes");
+  }
+  random_mode(seed);
+  printf("%d passed, %d failed\n", case_no - cases_failed, cases_failed);
+  return cases_failed ? 1 : 0;
+}
