@@ -64,7 +64,7 @@ UBINS := $(addprefix $(UBUILD)/bin/,$(UPROGS_USER) $(UPROGS_STRESS))
 USTRIPPED := $(addprefix $(UBUILD)/stripped/,$(UPROGS_USER) $(UPROGS_STRESS))
 PROGIMAGE := $(UBUILD)/progs.img
 
-.PHONY: print-kernel all kernel deps qemu run stress stress-plot qemu-gdb gdb gdbinit test host-test clean help
+.PHONY: print-kernel all kernel deps qemu run stress stress-plot fuzz qemu-gdb gdb gdbinit test host-test clean help
 
 all: kernel
 
@@ -144,6 +144,11 @@ stress: kernel
 	@KERNEL=$(KERNEL) QEMUOPTS="$(QEMUOPTS)" CPUS=$(CPUS) SEED=$(SEED) \
 		DURATION=$(DURATION) OUT=$(or $(OUT),build/stress) tools/stress.sh
 
+# The syscall fuzzer, with the same report, verdict and exit status.
+fuzz: kernel
+	@KERNEL=$(KERNEL) QEMUOPTS="$(QEMUOPTS)" CPUS=$(CPUS) SEED=$(SEED) \
+		DURATION=$(DURATION) OUT=$(or $(OUT),build/fuzz) PROGRAM=fuzz tools/stress.sh
+
 # Draws the newest stress run's samples as an SVG image.
 stress-plot:
 	@csv=$$(ls -t build/stress/*.csv 2>/dev/null | head -n 1); \
@@ -185,6 +190,7 @@ help:
 	@echo "make qemu-gdb    boot paused, waiting for gdb; then 'make gdb'"
 	@echo "make stress [SEED=n DURATION=s]  the stress suite and its leak report"
 	@echo "make stress-plot  draw the last stress run (SVG)"
+	@echo "make fuzz [SEED=n DURATION=s]    the system-call fuzzer, same report"
 	@echo "make test        every test; ends with 'N passed, N failed'"
 	@echo "make host-test   only the host unit tests (TSan, ASan+UBSan)"
 	@echo "make deps        install the Debian packages the build needs"

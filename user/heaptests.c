@@ -305,10 +305,60 @@ stack_guard_below_the_limit_kills(void)
   utest_expect_access_kills(STACK_GUARD, UTEST_LOAD, "load from STACK_GUARD");
 }
 
+/* Out of memory: a process that touches heap pages until none is left is
+ * killed by the fault that finds no page; a sibling that needs no new page
+ * keeps running; once the hog is reaped every page is back. */
+static void
+oom_kills_only_the_hog_and_every_page_comes_back(void)
+{
+  struct memstat before, after;
+  int ping[2], pong[2];
+  char c = 'p';
+
+  memstat(&before);
+  CHECK(pipe(ping) == 0 && pipe(pong) == 0, "pipe failed");
+  int sib = fork();
+  CHECK(sib >= 0, "fork of the sibling failed");
+  if (sib == 0) {
+    close(ping[1]);
+    close(pong[0]);
+    while (read(ping[0], &c, 1) == 1)
+      write(pong[1], &c, 1);
+    exit(0);
+  }
+  close(ping[0]);
+  close(pong[1]);
+  int hog = fork();
+  CHECK(hog >= 0, "fork of the hog failed");
+  if (hog == 0) {
+    for (;;) {
+      char *q = sbrk(64 * PGSIZE);
+      if (q == (char *)-1)
+        exit(UTEST_SURVIVED);          /* the heap area ran out first */
+      for (int i = 0; i < 64; i++)
+        q[i * PGSIZE] = 1;
+    }
+  }
+  int st = utest_reap(hog);
+  CHECK(st == UTEST_KILLED, "hog ended with status %d, expected %d (killed)",
+        st, UTEST_KILLED);
+  CHECK(write(ping[1], &c, 1) == 1 && read(pong[0], &c, 1) == 1 && c == 'p',
+        "the sibling stopped answering after the hog died");
+  close(ping[1]);
+  CHECK(utest_reap(sib) == 0, "the sibling did not exit cleanly");
+  close(pong[0]);
+  memstat(&after);
+  CHECK(after.pages_free == before.pages_free,
+        "pages_free %d before the hog, %d after it was reaped",
+        (int)before.pages_free, (int)after.pages_free);
+}
+
 int
 main(int argc, char **argv)
 {
   static const struct utest cases[] = {
+    { "oom_kills_only_the_hog_and_every_page_comes_back",
+      oom_kills_only_the_hog_and_every_page_comes_back },
     { "sbrk_grow_costs_no_pages_until_touched",
       sbrk_grow_costs_no_pages_until_touched },
     { "sbrk_first_touch_costs_one_page_plus_page_tables",

@@ -89,6 +89,7 @@ panic(const char *fmt, ...)
   va_end(ap);
   printf("\nbacktrace (hart %d):\n", me);
   backtrace_from(r_fp());
+  spinlock_print_held(me);
   finisher_exit(PANIC_EXIT_CODE);
 }
 

@@ -268,6 +268,10 @@ proc_wait(uint64 status_uva)
 int
 proc_kill(int pid)
 {
+  /* init reaps every orphan and may not die: refusing keeps a user
+   * program from taking the kernel down with it. */
+  if (initproc != NULL && pid == initproc->pid)
+    return -1;
   for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
     acquire(&p->lock);
     if (p->pid == pid && p->state != UNUSED) {

@@ -68,8 +68,9 @@ sched(void)
   if (!holding(&p->lock))
     panic("sched: %s without its p->lock", p->name);
   if (spinlock_held_count() != 1)
-    panic("sched: %s would sleep holding %d spinlocks", p->name,
-          spinlock_held_count());
+    panic("sched: %s would sleep holding %s as well as its own lock", p->name,
+          spinlock_held_name(0) == p->lock.name ? spinlock_held_name(1)
+                                                : spinlock_held_name(0));
   if (p->state == RUNNING)
     panic("sched: %s still RUNNING", p->name);
   if (intr_get())

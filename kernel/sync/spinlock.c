@@ -139,6 +139,16 @@ spinlock_held_count(void)
   return n;
 }
 
+const char *
+spinlock_held_name(int i)
+{
+  push_off();
+  struct hart_locks *h = my_locks();
+  const char *name = i >= 0 && i < h->nheld ? h->held[i]->name : "";
+  pop_off();
+  return name;
+}
+
 void
 spinlock_print_held(int hart)
 {

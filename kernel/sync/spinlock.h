@@ -88,6 +88,9 @@ void spinlock_set_intena(int intena);
 /* Number of spinlocks this hart holds (for "may not sleep" assertions). */
 int spinlock_held_count(void);
 
+/* Name of the i-th lock this hart holds (in acquisition order), or "". */
+const char *spinlock_held_name(int i);
+
 /* Prints the locks this hart holds (panic reports). */
 void spinlock_print_held(int hart);
 
