@@ -86,6 +86,8 @@ file_read(struct file *f, struct uvm *vm, uint64 uva, int n)
 {
   if (!f->readable || n < 0)
     return -1;
+  if (n == 0)
+    return 0;              /* nothing asked: do not wait for data */
   if (f->type == FILE_PIPE)
     return pipe_read(f->pipe, vm, uva, n);
   if (f->type == FILE_CONSOLE)

@@ -15,8 +15,8 @@
 
 struct pipe {
   struct spinlock lock;  /* rank LOCK_RANK_PIPE */
-  uint32 nread;          /* [l] bytes ever read */
-  uint32 nwrite;         /* [l] bytes ever written */
+  uint64 nread;          /* [l] bytes ever read (64 bits: never wraps, */
+  uint64 nwrite;         /* [l] bytes ever written  and PIPE_SIZE is no power of 2) */
   int readopen;          /* [l] a read end is open */
   int writeopen;         /* [l] a write end is open */
   char data[];           /* [l] the ring, to the end of the page */
@@ -82,7 +82,7 @@ pipe_write(struct pipe *pi, struct uvm *vm, uint64 uva, int n)
     acquire(&pi->lock);
     /* Wait for room for the whole chunk, so a write of up to PIPE_CHUNK
      * bytes is never interleaved with another writer's (like PIPE_BUF). */
-    while (PIPE_SIZE - (pi->nwrite - pi->nread) < (uint32)k) {
+    while (PIPE_SIZE - (pi->nwrite - pi->nread) < (uint64)k) {
       if (!pi->readopen || proc_killed(myproc())) {
         release(&pi->lock);
         return done > 0 ? done : -1;

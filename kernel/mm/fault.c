@@ -61,10 +61,10 @@ uvm_fault_locked(struct uvm *vm, uint64 va, int access)
 
   void *page = pmem_alloc(PMEM_USER, vm->pid);
   if (page == NULL)
-    return -1;
+    return FAULT_NOMEM;
   if (pgtbl_map(vm->pt, va0, (uint64)page, PGSIZE, prot_to_pte(prot), vm->pid) != 0) {
     pmem_free(page);
-    return -1;
+    return FAULT_NOMEM;
   }
   __atomic_add_fetch(&lazy_faults, 1, __ATOMIC_RELAXED);
   return 0;

@@ -228,7 +228,7 @@ int uvm_map_zeroed(struct uvm *vm, uint64 va, uint64 size, uint64 perm);
 void uvm_unmap_range(struct uvm *vm, uint64 begin, uint64 end);
 
 /* Moves the break by n bytes. Returns the old break, or -1 if the new one
- * would fall below image_end or reach MMAP_BEGIN. Takes vm->lock. */
+ * would fall below image_end or cross MMAP_BEGIN. Takes vm->lock. */
 uint64 uvm_sbrk(struct uvm *vm, long n);
 
 /* Copies between kernel memory and vm. Each returns 0, or -1 if some byte
@@ -250,7 +250,9 @@ void uvm_print(struct uvm *vm);
 
 /* fault.c: resolves a user access to va. Returns 0 if the access may now
  * proceed (a lazy page was mapped, or another hart already had), -1 if it
- * violates the address space (the caller kills or fails). */
+ * violates the address space, FAULT_NOMEM if it is allowed but no page
+ * could be had (the caller kills or fails either way). */
+#define FAULT_NOMEM (-2)
 int uvm_fault(struct uvm *vm, uint64 va, int access);
 /* The same, for callers that already hold vm->lock. */
 int uvm_fault_locked(struct uvm *vm, uint64 va, int access);

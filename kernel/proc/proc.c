@@ -286,6 +286,12 @@ proc_kill(int pid)
   return -1;
 }
 
+int
+proc_is_init(struct proc *p)
+{
+  return p == initproc;
+}
+
 void
 proc_setkilled(struct proc *p)
 {
@@ -329,7 +335,9 @@ proc_audit(struct audit *a)
 {
   for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
     acquire(&p->lock);
-    if (p->state != UNUSED) {
+    /* A USED slot is being built or torn down by fork without its vm lock;
+     * it has no settled address space to audit yet. */
+    if (p->state != UNUSED && p->state != USED) {
       if (p->trapframe != NULL)
         audit_page(a, (uint64)p->trapframe, PMEM_TRAPFRAME, 0);
       acquire(&p->vm.lock);

@@ -107,6 +107,7 @@ void proc_exit(int status) __attribute__((noreturn));
 int proc_wait(uint64 status_uva);
 int proc_kill(int pid);
 void proc_setkilled(struct proc *p);
+int proc_is_init(struct proc *p);         /* init may never be killed */
 int proc_killed(struct proc *p);
 int proc_count(void);                     /* slots not UNUSED */
 /* Reports every live process's trapframe, page table and regions to the

@@ -102,10 +102,15 @@ sleep(void *chan, struct spinlock *lk)
    * between: wakeup needs p->lock to see us. */
   acquire(&p->lock);
   release(lk);
-  p->chan = chan;
-  p->state = SLEEPING;
-  sched();
-  p->chan = NULL;
+  /* A kill that came after the caller last checked would find us RUNNING
+   * and only set killed; sleeping now would lose it. Every caller loops
+   * and checks killed again. */
+  if (!p->killed) {
+    p->chan = chan;
+    p->state = SLEEPING;
+    sched();
+    p->chan = NULL;
+  }
   release(&p->lock);
   acquire(lk);
 }

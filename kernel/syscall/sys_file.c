@@ -3,6 +3,7 @@
  */
 #include "file/file.h"
 #include "lib/lib.h"
+#include "mm/mm.h"
 #include "proc/proc.h"
 #include "syscall/syscall.h"
 
@@ -75,7 +76,10 @@ sys_pipe(void)
   struct file *rf, *wf;
   int fds[2];
 
-  if (pipe_alloc(&rf, &wf, p->pid) != 0)
+  /* Check where the fds go before making anything: a failed call must
+   * write nothing, not half of the array. */
+  if (uvm_check_access(&p->vm, argraw(0), sizeof(fds), ACCESS_WRITE) != 0 ||
+      pipe_alloc(&rf, &wf, p->pid) != 0)
     return (uint64)-1;
   fds[0] = fd_alloc(rf);
   fds[1] = fds[0] < 0 ? -1 : fd_alloc(wf);

@@ -22,13 +22,18 @@ uint64
 sys_memstat(void)
 {
   struct memstat m;
+  struct uvm *vm = &myproc()->vm;
 
+  /* Fault the buffer in first, so the counts are taken after any page
+   * the copy itself needs: two snapshots into one buffer compare exactly. */
+  if (uvm_check_access(vm, argraw(0), sizeof(m), ACCESS_WRITE) != 0)
+    return (uint64)-1;
   memset(&m, 0, sizeof(m));
   pmem_stat(&m);
   mmap_stat(&m);
   m.nprocs = (uint64)proc_count();
   m.lazy_faults = uvm_lazy_faults();
-  if (copyout(&myproc()->vm, argraw(0), &m, sizeof(m)) != 0)
+  if (copyout(vm, argraw(0), &m, sizeof(m)) != 0)
     return (uint64)-1;
   return 0;
 }
@@ -55,11 +60,12 @@ sys_mmap(void)
 {
   uint64 addr = argraw(0);
   uint64 npages = len_to_pages(argraw(1));
-  int prot = (int)argraw(2);
-  int flags = (int)argraw(3);
+  uint64 prot = argraw(2);
+  uint64 flags = argraw(3);
   struct uvm *vm = &myproc()->vm;
 
-  if (npages == 0 || prot == 0 || (prot & ~PROT_MASK) != 0 ||
+  /* Whole registers: stray high bits are an error, not ignored. */
+  if (npages == 0 || prot == 0 || (prot & ~(uint64)PROT_MASK) != 0 ||
       flags != (MAP_PRIVATE | MAP_ANONYMOUS))
     return (uint64)MAP_FAILED;
   if (prot & PROT_WRITE)
@@ -71,7 +77,7 @@ sys_mmap(void)
   else if (!in_mmap_area(addr, npages) ||
            mmap_region_overlaps(vm->regions, addr, npages))
     addr = 0;
-  if (addr != 0 && mmap_region_insert(&vm->regions, addr, npages, prot) != 0)
+  if (addr != 0 && mmap_region_insert(&vm->regions, addr, npages, (int)prot) != 0)
     addr = 0;
   release(&vm->lock);
   return addr != 0 ? addr : (uint64)MAP_FAILED;
@@ -108,6 +114,9 @@ uint64
 sys_memaudit(void)
 {
   struct memaudit out;
+
+  if (uvm_check_access(&myproc()->vm, argraw(0), sizeof(out), ACCESS_WRITE) != 0)
+    return (uint64)-1;
   struct audit *a = audit_begin();
 
   kvm_audit(a);

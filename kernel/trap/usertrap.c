@@ -47,7 +47,7 @@ usertrap(void)
 
   struct proc *p = myproc();
   p->trapframe->epc = csr_read(sepc);
-  int which = 0;
+  int which = 0, fault = 0;
 
   if (scause == EXC_ECALL_U) {
     if (proc_killed(p))
@@ -58,8 +58,13 @@ usertrap(void)
   } else if ((which = trap_devintr(scause)) != 0) {
     /* timer or device */
   } else if (fault_access(scause) != 0 &&
-             uvm_fault(&p->vm, csr_read(stval), fault_access(scause)) == 0) {
+             (fault = uvm_fault(&p->vm, csr_read(stval), fault_access(scause))) == 0) {
     /* a lazy page was mapped */
+  } else if (fault == FAULT_NOMEM && proc_is_init(p)) {
+    /* init must not die (it reaps every orphan): wait a tick for memory
+     * and take the fault again, instead of killing it. */
+    intr_on();
+    timer_sleep(1);
   } else {
     printf("pid %d (%s): killed: %s at %p, pc %p\n", p->pid, p->name,
            trap_cause_name(scause), (void *)csr_read(stval),
