@@ -9,6 +9,7 @@
 #   DETERMINISTIC=1  single-threaded QEMU with a fixed -icount shift
 #   BOOTARGS  extra kernel boot arguments (QEMU -append)
 #   LEAK=1   a kernel that leaks one user page on purpose (checks the checkers)
+#   INVERT_LOCKS=1  a kernel that takes two locks out of order on purpose
 
 include CPUS.mk
 MEM ?= 128M
@@ -27,7 +28,7 @@ GDB := gdb-multiarch
 
 # Each configuration builds in its own folder, so switching CPUS or N_MMAP
 # never mixes objects compiled with different limits.
-BUILD := build/cpus$(CPUS)-nmmap$(N_MMAP)$(if $(filter 1,$(LEAK)),-leak)
+BUILD := build/cpus$(CPUS)-nmmap$(N_MMAP)$(if $(filter 1,$(LEAK)),-leak)$(if $(filter 1,$(INVERT_LOCKS)),-invert)
 KERNEL := $(BUILD)/kernel.elf
 
 ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
@@ -38,6 +39,9 @@ CFLAGS := -Wall -Werror -O2 -g -std=gnu11 $(ARCHFLAGS) \
 	-MMD -MP -Ikernel -DNCPU=$(CPUS) -DN_MMAP=$(N_MMAP)
 ifeq ($(LEAK),1)
 CFLAGS += -DDEBUG_LEAK_ONE_PAGE   # a test build that leaks one page on purpose
+endif
+ifeq ($(INVERT_LOCKS),1)
+CFLAGS += -DDEBUG_INVERT_LOCKS    # a test build that takes two locks out of order
 endif
 LDFLAGS := -nostdlib -no-pie -static -Wl,--no-warn-rwx-segments
 

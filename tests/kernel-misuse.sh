@@ -8,7 +8,20 @@ set -u
 
 cpus=4
 panic_status=2
-kernel=$(build_kernel "$cpus") || { tap_fail "build" "make failed"; tap_done; exit 1; }
+kernel=$(build_kernel "$cpus") || { tap_fail "build" "make failed"; # A real path taken out of order: `make INVERT_LOCKS=1` makes memstat count
+# processes while holding the caller's address-space lock.
+log="$LOGDIR/misuse-invert-locks.log"
+kernel=$(build_kernel 2 INVERT_LOCKS=1)
+qemu_boot "$log" 60 "$kernel" 2 128M "-- heaptests"
+rc=$?
+want="lock order: acquiring proc (rank 30) while holding uvm (rank 40)"
+if [ "$rc" -eq "$panic_status" ] && grep -q "^panic (hart [0-9]): spinlock: $want" "$log"; then
+  tap_ok "a build that inverts two real locks panics naming both"
+else
+  tap_fail "a build that inverts two real locks panics naming both" \
+    "status $rc, '$(grep -m1 '^panic' "$log")' (log: ${log#$TOP/})"
+fi
+tap_done; exit 1; }
 
 # case name | text the panic line must contain
 cases=(
@@ -20,6 +33,7 @@ cases=(
   "spinlock_recursive_acquire_panics|spinlock: recursive acquire of test_recursive"
   "spinlock_release_unowned_panics|spinlock: release of test_unowned by hart 3, owner is hart -1"
   "spinlock_order_inversion_panics|lock order: acquiring test_outer (rank 10) while holding test_inner (rank 85)"
+  "spinlock_held_across_interrupt_panics|while holding test_irq with interrupts on"
 )
 
 for entry in "${cases[@]}"; do
@@ -39,4 +53,17 @@ for entry in "${cases[@]}"; do
     tap_ok "$name"
   fi
 done
+# A real path taken out of order: `make INVERT_LOCKS=1` makes memstat count
+# processes while holding the caller's address-space lock.
+log="$LOGDIR/misuse-invert-locks.log"
+kernel=$(build_kernel 2 INVERT_LOCKS=1)
+qemu_boot "$log" 60 "$kernel" 2 128M "-- heaptests"
+rc=$?
+want="lock order: acquiring proc (rank 30) while holding uvm (rank 40)"
+if [ "$rc" -eq "$panic_status" ] && grep -q "^panic (hart [0-9]): spinlock: $want" "$log"; then
+  tap_ok "a build that inverts two real locks panics naming both"
+else
+  tap_fail "a build that inverts two real locks panics naming both" \
+    "status $rc, '$(grep -m1 '^panic' "$log")' (log: ${log#$TOP/})"
+fi
 tap_done

@@ -316,11 +316,20 @@ proc_count(void)
 {
   int n = 0;
 
+#ifdef DEBUG_INVERT_LOCKS
+  /* `make INVERT_LOCKS=1`: count with the caller's address-space lock held,
+   * so the first p->lock is taken out of order (PROC ranks below VM) and
+   * the checker must panic. Never in a normal build. */
+  acquire(&myproc()->vm.lock);
+#endif
   for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
     acquire(&p->lock);
     n += p->state != UNUSED;
     release(&p->lock);
   }
+#ifdef DEBUG_INVERT_LOCKS
+  release(&myproc()->vm.lock);
+#endif
   return n;
 }
 

@@ -234,6 +234,21 @@ spinlock_order_inversion_panics(struct selftest_ctx *c)
   acquire(&outer);
 }
 
+/* Turning interrupts on inside a locked region: the next tick must panic. */
+static void
+spinlock_held_across_interrupt_panics(struct selftest_ctx *c)
+{
+  static struct spinlock lk;
+
+  if (!selftest_last_hart(c))
+    return;
+  spinlock_init(&lk, "test_irq", LOCK_RANK_TEST);
+  acquire(&lk);
+  intr_on();                 /* the bug under test */
+  for (;;)
+    wfi();
+}
+
 const struct selftest_case selftest_sync_cases[] = {
   { "spinlock_counter_is_exact", spinlock_counter_is_exact, 0 },
   { "spinlock_tracks_owner_and_interrupts", spinlock_tracks_owner_and_interrupts, 0 },
@@ -242,5 +257,6 @@ const struct selftest_case selftest_sync_cases[] = {
   { "spinlock_recursive_acquire_panics", spinlock_recursive_acquire_panics, 1 },
   { "spinlock_release_unowned_panics", spinlock_release_unowned_panics, 1 },
   { "spinlock_order_inversion_panics", spinlock_order_inversion_panics, 1 },
+  { "spinlock_held_across_interrupt_panics", spinlock_held_across_interrupt_panics, 1 },
   { NULL, NULL, 0 },
 };

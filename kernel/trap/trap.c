@@ -10,6 +10,7 @@
 #include "dev/dev.h"
 #include "lib/lib.h"
 #include "proc/proc.h"
+#include "sync/spinlock.h"
 #include "trap/trap.h"
 
 extern char kernelvec[];
@@ -82,6 +83,12 @@ kerneltrap(void)
     panic("trap: kerneltrap from user mode");
   if (intr_get())
     panic("trap: kerneltrap with interrupts on");
+  /* Handlers take locks (ticks, console, every p->lock in wakeup): an
+   * interrupt may only arrive when this hart holds none, or a handler
+   * could spin forever on a lock its own hart holds. */
+  if ((scause & SCAUSE_INTR) && spinlock_held_count() > 0)
+    panic("trap: interrupt (scause %p) while holding %s with interrupts on",
+          (void *)scause, spinlock_held_name(spinlock_held_count() - 1));
   int which = trap_devintr(scause);
   if (which == 0)
     panic("trap: kernel %s (scause %p) at pc %p, stval %p",
