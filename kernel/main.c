@@ -118,6 +118,7 @@ main(uint64 hartid, uint64 dtb)
   __atomic_add_fetch(&harts_up, 1, __ATOMIC_ACQ_REL);
   while (__atomic_load_n(&harts_up, __ATOMIC_ACQUIRE) < expected)
     ;
+  panic_nharts = expected;
   intr_on();
 
   if (bootarg("selftest", NULL, 0))

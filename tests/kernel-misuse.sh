@@ -2,7 +2,8 @@
 # kernel-misuse.sh: kernel misuse must panic, loudly and correctly. Each case
 # is a self-test run by name on a 4-hart kernel; the case does one wrong
 # thing on the last hart. The panic line must name that hart and the broken
-# rule, and QEMU must power off with the kernel's panic status (2).
+# rule, every hart must report its backtrace and held locks, and QEMU must
+# power off with the kernel's panic status (2).
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -47,8 +48,9 @@ for entry in "${cases[@]}"; do
     tap_fail "$name" "QEMU exit status $rc, expected $panic_status (log: ${log#$TOP/})"
   elif [[ $line != "panic (hart 3): "* || $line != *"$want"* ]]; then
     tap_fail "$name" "panic line '$line' lacks 'panic (hart 3): ...$want'"
-  elif ! grep -q '^backtrace (hart 3):' "$log"; then
-    tap_fail "$name" "no backtrace after the panic"
+  elif ! grep -q '^hart 3 (panicking):' "$log" ||
+       [ "$(grep -cE '^hart [0-9] \((panicking|stopped by the panic)\):$' "$log")" -ne "$cpus" ]; then
+    tap_fail "$name" "not every hart reported its backtrace and locks (log: ${log#$TOP/})"
   else
     tap_ok "$name"
   fi

@@ -27,7 +27,7 @@ park:
         j       park
 
 .section .bss
-.balign KSTACK_SIZE   /* backtrace_from relies on this */
+.balign KSTACK_SIZE   /* backtrace_format relies on this */
 .globl boot_stack
 boot_stack:
         .space  KSTACK_SIZE * NCPU

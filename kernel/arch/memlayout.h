@@ -35,7 +35,7 @@
 /*
  * Kernel stacks. Every stack (a hart's boot stack, which becomes its
  * scheduler stack, and each process's) is KSTACK_SIZE bytes with its top
- * aligned to KSTACK_SIZE, which is how backtrace_from finds its bounds.
+ * aligned to KSTACK_SIZE, which is how backtrace_format finds its bounds.
  * Process stacks sit high in the kernel page table, below the trampoline,
  * one per slot, each with an unmapped guard of the same size beneath it.
  */

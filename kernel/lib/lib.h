@@ -22,19 +22,32 @@ void printf_init(void);
 /* Formats to the console. => takes and drops the console lock; any context. */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Prints "panic (hart N): <message>" and a backtrace, stops every hart and
- * powers off with PANIC_EXIT_CODE. Only for broken invariants. */
+/* Prints "panic (hart N): <message>", then every hart's report (its
+ * backtrace and the locks it holds), and powers off with PANIC_EXIT_CODE.
+ * The other harts report when they next notice the panic: at a timer tick,
+ * or spinning for a lock, or printing. Only for broken invariants. */
 void panic(const char *fmt, ...)
     __attribute__((noreturn, format(printf, 1, 2)));
 
-/* Nonzero once some hart has panicked; spinning code checks it and parks. */
+/* Nonzero once some hart has panicked; spinning code checks it and calls
+ * panic_stop. */
 extern volatile int panicking;
 
-/* Parks this hart for good (interrupts off). Used by harts that see a panic. */
+/* Harts the panicking hart waits to hear from (set once all are up). */
+extern int panic_nharts;
+
+/* For a hart that has seen the panic: files its report and stops. */
+void panic_stop(void) __attribute__((noreturn));
+
+/* Stops this hart for good (interrupts off), with no report. */
 void hart_park(void) __attribute__((noreturn));
 
-/* Prints the frame-pointer chain that starts at fp. */
-void backtrace_from(uint64 fp);
+/* Appends the frame-pointer chain that starts at fp to buf (size n, at
+ * offset *len). */
+void backtrace_format(uint64 fp, char *buf, int n, int *len);
+
+/* The console's fmt_put_fn (polled UART output), for panic's own output. */
+void console_put(void *ctx, char c);
 
 /* A small seeded generator (xorshift64*), one state per user of it. */
 uint64 rand_next(uint64 *state);

@@ -1,9 +1,9 @@
 /*
- * printf.c: console output and panic.
+ * printf.c: console output.
  *
  * The console lock (rank LOCK_RANK_PRINTF) serialises whole printf calls.
  * After a panic, the panicking hart prints without the lock (it may hold
- * it) and every other hart that tries to print parks instead.
+ * it) and every other hart that tries to print stops (panic_stop).
  */
 #include <stdarg.h>
 #include "arch/riscv.h"
@@ -12,7 +12,6 @@
 #include "lib/lib.h"
 #include "sync/spinlock.h"
 
-volatile int panicking;              /* [a] hart id + 1 of the panicking hart */
 static struct spinlock printf_lock;  /* rank LOCK_RANK_PRINTF */
 
 void
@@ -21,7 +20,7 @@ printf_init(void)
   spinlock_init(&printf_lock, "printf", LOCK_RANK_PRINTF);
 }
 
-static void
+void
 console_put(void *ctx, char c)
 {
   (void)ctx;
@@ -36,7 +35,7 @@ printf(const char *fmt, ...)
   int mine = panicking == 0;
 
   if (!mine && panicking != (int)r_tp() + 1)
-    hart_park();
+    panic_stop();
   if (mine)
     acquire(&printf_lock);
   va_start(ap, fmt);
@@ -45,52 +44,6 @@ printf(const char *fmt, ...)
   if (mine)
     release(&printf_lock);
   return n;
-}
-
-void
-hart_park(void)
-{
-  intr_off();
-  for (;;)
-    wfi();
-}
-
-void
-backtrace_from(uint64 fp)
-{
-  /* RISC-V frame layout with -fno-omit-frame-pointer: ra at fp-8, the
-   * caller's fp at fp-16. Stop when fp leaves the stack it started in:
-   * every kernel stack is KSTACK_SIZE bytes with an aligned top. */
-  uint64 top = (fp + KSTACK_SIZE - 1) & ~(uint64)(KSTACK_SIZE - 1);
-  uint64 bottom = top - KSTACK_SIZE;
-
-  for (int depth = 0; depth < 32 && fp > bottom + 16 && fp <= top; depth++) {
-    uint64 ra = *(uint64 *)(fp - 8);
-    if (ra == 0)
-      break;
-    printf("  %p\n", (void *)ra);
-    fp = *(uint64 *)(fp - 16);
-  }
-}
-
-void
-panic(const char *fmt, ...)
-{
-  va_list ap;
-  int me = (int)r_tp();
-
-  intr_off();
-  /* The first hart to panic reports; any later one just stops. */
-  if (!__sync_bool_compare_and_swap(&panicking, 0, me + 1))
-    hart_park();
-  printf("panic (hart %d): ", me);
-  va_start(ap, fmt);
-  fmt_vformat(console_put, NULL, fmt, ap);
-  va_end(ap);
-  printf("\nbacktrace (hart %d):\n", me);
-  backtrace_from(r_fp());
-  spinlock_print_held(me);
-  finisher_exit(PANIC_EXIT_CODE);
 }
 
 uint64

@@ -61,7 +61,7 @@ acquire(struct spinlock *lk)
 
   while (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE) != 0) {
     if (panicking)
-      hart_park();
+      panic_stop();
   }
   lk->hart = (int)r_tp();
   lk->pc = (uint64)__builtin_return_address(0);
@@ -150,11 +150,13 @@ spinlock_held_name(int i)
 }
 
 void
-spinlock_print_held(int hart)
+spinlock_format_held(int hart, char *buf, int n, int *len)
 {
   struct hart_locks *h = &hart_locks[hart];
 
-  for (int i = 0; i < h->nheld; i++)
-    printf("  holds %s (taken at %p)\n", h->held[i]->name,
-           (void *)h->held[i]->pc);
+  if (h->nheld == 0 && *len < n)
+    *len += fmt_snprintf(buf + *len, n - *len, "  holds no lock\n");
+  for (int i = 0; i < h->nheld && *len < n; i++)
+    *len += fmt_snprintf(buf + *len, n - *len, "  holds %s (taken at %p)\n",
+                         h->held[i]->name, (void *)h->held[i]->pc);
 }

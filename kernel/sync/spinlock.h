@@ -91,7 +91,7 @@ int spinlock_held_count(void);
 /* Name of the i-th lock this hart holds (in acquisition order), or "". */
 const char *spinlock_held_name(int i);
 
-/* Prints the locks this hart holds (panic reports). */
-void spinlock_print_held(int hart);
+/* Appends the locks hart holds to buf (panic reports). */
+void spinlock_format_held(int hart, char *buf, int n, int *len);
 
 #endif /* SYNC_SPINLOCK_H */

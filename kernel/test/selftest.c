@@ -36,7 +36,7 @@ selftest_barrier(struct selftest_ctx *c)
   } else {
     while (__atomic_load_n(&barrier.sense, __ATOMIC_ACQUIRE) != sense)
       if (panicking)
-        hart_park();
+        panic_stop();
   }
 }
 

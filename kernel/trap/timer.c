@@ -39,7 +39,7 @@ timer_intr(void)
   csr_write_num(CSR_STIMECMP, r_time() + interval);
   hart_ticks[r_tp()]++;
   if (panicking)
-    hart_park();
+    panic_stop();
   if (r_tp() == 0) {
     acquire(&ticks_lock);
     ticks++;
