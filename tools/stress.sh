@@ -34,6 +34,8 @@ if [ "$rc" -eq 137 ] || [ "$rc" -eq 124 ]; then
   echo "$PROGRAM: HANG: no result within $watchdog s (watchdog); seed $SEED; log: $log"
   exit 124
 elif grep -q '^panic' "$log"; then
+  echo "$PROGRAM: the panic report, with source lines:"
+  "$(dirname "$0")/symbolize.sh" "$KERNEL" "$log" | sed -n '/^panic/,$p'
   echo "$PROGRAM: KERNEL PANIC: $(grep -m1 '^panic' "$log"); seed $SEED; log: $log"
   exit 2
 elif [ "$rc" -ne 0 ] || ! grep -q "^$PROGRAM: PASS" "$log"; then
