@@ -4,10 +4,10 @@
  *
  * A slot goes UNUSED -> USED (being built, by proc_alloc) -> RUNNABLE ->
  * RUNNING <-> SLEEPING/RUNNABLE -> ZOMBIE (exit) -> UNUSED (the parent's
- * wait, through proc_free). A zombie keeps only its slot and exit status:
- * exit gives back the address space and files itself, so an orphaned
- * zombie waiting for init holds no memory. Kernel stacks are per slot and
- * never freed (kvm.c maps them at boot).
+ * wait, through proc_free). A zombie keeps only its slot, its exit status
+ * and its trapframe page: exit gives back the address space and files
+ * itself, so an orphaned zombie waiting for init holds almost nothing.
+ * Kernel stacks are per slot and never freed (kvm.c maps them at boot).
  */
 #include "arch/memlayout.h"
 #include "arch/riscv.h"
