@@ -1,0 +1,80 @@
+/*
+ * gdbprobe.c: a fixed address space for the gdb helpers' test
+ * (tests/gdb-harts.sh). It maps three regions with different protections,
+ * touches some of their pages, grows the heap, prints its memstat on one
+ * line, then calls vmprint(). gdb stops in the kernel's sys_vmprint, when
+ * the kernel's state is exactly what the memstat line says, and checks its
+ * helpers (pmem, mmpool, regions, vmprint) against this output.
+ *
+ * The memstat line's words are the ones the gdb `pmem` and `mmpool`
+ * commands print, so the test compares them name by name:
+ *   gdbprobe: pid N memstat pages_total N pages_free N nodes_total N
+ *   nodes_free N free N pgtbl N user N kstack N trapframe N pipe N other N
+ * (one line).
+ */
+#include "user.h"
+
+#define MAP_FLAGS (MAP_PRIVATE | MAP_ANONYMOUS)
+
+static const char *const kind_names[] = PMEM_KIND_NAMES;
+
+/* Reads one byte the compiler may not drop: a read fault maps the page. */
+static void
+touch_read(char *p)
+{
+  volatile char *v = p;
+  (void)*v;
+}
+
+static void
+print_memstat(const struct memstat *m)
+{
+  char line[256];
+  int n = snprintf(line, sizeof(line),
+                   "gdbprobe: pid %d memstat pages_total %d pages_free %d "
+                   "nodes_total %d nodes_free %d",
+                   getpid(), (int)m->pages_total, (int)m->pages_free,
+                   (int)m->nodes_total, (int)m->nodes_free);
+  for (int k = 0; k < PMEM_NKINDS && n < (int)sizeof(line); k++)
+    n += snprintf(line + n, sizeof(line) - n, " %s %d", kind_names[k],
+                  (int)m->pages_by_kind[k]);
+  printf("%s\n", line);
+}
+
+int
+main(int argc, char **argv)
+{
+  (void)argc;
+  (void)argv;
+
+  /* Three regions, no two mergeable: 4 pages RW, a gap, 2 pages R,
+   * 1 page R+X right after it (a different prot does not merge). */
+  char *rw = mmap(0, 4 * PGSIZE, PROT_READ | PROT_WRITE, MAP_FLAGS);
+  if (rw == MAP_FAILED)
+    return 1;
+  char *ro = mmap(rw + 6 * PGSIZE, 2 * PGSIZE, PROT_READ, MAP_FLAGS);
+  char *rx = mmap(rw + 8 * PGSIZE, PGSIZE, PROT_READ | PROT_EXEC, MAP_FLAGS);
+  if (ro == MAP_FAILED || rx == MAP_FAILED)
+    return 1;
+  rw[0] = 'a';                  /* pages 0 and 2 of rw: two lazy faults */
+  rw[2 * PGSIZE] = 'c';
+  touch_read(ro + PGSIZE);      /* the second page of ro only */
+  touch_read(rx);
+
+  /* The heap: three pages more, the first two touched. */
+  char *heap = sbrk(3 * PGSIZE);
+  if (heap == (char *)-1)
+    return 1;
+  heap[0] = 'h';
+  heap[PGSIZE] = 'h';
+
+  /* Any stack page printf needs is faulted in before the snapshot, so
+   * nothing changes between memstat and vmprint. */
+  printf("gdbprobe: regions at %p, %p, %p; heap at %p\n", rw, ro, rx, heap);
+  struct memstat m;
+  if (memstat(&m) != 0)
+    return 1;
+  print_memstat(&m);
+  vmprint();
+  return 0;
+}
