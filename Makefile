@@ -163,10 +163,13 @@ stress-plot:
 # machine do not collide; `make gdb` in a second terminal attaches to it.
 GDBPORT ?= $(shell expr `id -u` % 5000 + 25000)
 
+# One .gdbinit per configuration, so parallel sessions do not overwrite it.
+GDBINIT := $(BUILD)/.gdbinit
+
 gdbinit: kernel
 	@sed -e 's|@KERNEL@|$(KERNEL)|' -e 's|@PORT@|$(GDBPORT)|' \
-		tools/gdbinit.in > .gdbinit
-	@echo "wrote .gdbinit for $(KERNEL), port $(GDBPORT)"
+		tools/gdbinit.in > $(GDBINIT)
+	@echo "wrote $(GDBINIT) for $(KERNEL), port $(GDBPORT)"
 
 qemu-gdb: gdbinit
 	@echo "QEMU waits for gdb on port $(GDBPORT): run 'make gdb' in another terminal"
@@ -174,7 +177,7 @@ qemu-gdb: gdbinit
 
 GDBFLAGS ?=
 gdb: gdbinit
-	$(GDB) -q -nx -x .gdbinit $(GDBFLAGS)
+	$(GDB) -q -nx -x $(GDBINIT) $(GDBFLAGS)
 
 # ---- tests ----
 
@@ -185,7 +188,7 @@ test: | deps
 	@tests/run.sh
 
 clean:
-	rm -rf build .gdbinit
+	rm -rf build
 
 help:
 	@echo "make [CPUS=n] [MEM=128M] [N_MMAP=256]   build $(BUILD)/kernel.elf"

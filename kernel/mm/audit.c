@@ -27,7 +27,6 @@ struct audit {
 
 static struct spinlock audit_lock;
 static struct audit the_audit;           /* [audit_lock] */
-static const char *const kind_names[] = PMEM_KIND_NAMES;
 
 void
 audit_init(void)
@@ -40,7 +39,7 @@ report(struct audit *a, const char *what, uint64 pa, int kind, int owner)
 {
   if (a->reported++ < AUDIT_REPORT_MAX)
     printf("audit: page %p (%s, owner %d): %s\n", (void *)pa,
-           kind >= 0 && kind < PMEM_NKINDS ? kind_names[kind] : "?", owner, what);
+           kind >= 0 && kind < PMEM_NKINDS ? pmem_kind_names[kind] : "?", owner, what);
 }
 
 void

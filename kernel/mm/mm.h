@@ -52,6 +52,9 @@ void *pmem_alloc(int kind, int owner);
  * already free. Takes the pmem lock. */
 void pmem_free(void *pa);
 
+/* Names of the page kinds (uapi/memstat.h), for messages. */
+extern const char *const pmem_kind_names[PMEM_NKINDS];
+
 /* Kind and owner of the page holding pa; -1 kind if pa is not managed. */
 int pmem_kind(void *pa);
 int pmem_owner(void *pa);

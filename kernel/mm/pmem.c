@@ -17,6 +17,9 @@
 
 #define NO_PAGE 0xffffffffU
 
+/* The kind names, in the kernel image so messages and gdb can use them. */
+const char *const pmem_kind_names[PMEM_NKINDS] = PMEM_KIND_NAMES;
+
 struct page_info {
   uint32 next;     /* [lock] next free page index, NO_PAGE at the end */
   uint8 kind;      /* [lock] enum pmem_kind */

@@ -15,6 +15,7 @@ struct hart_locks {
   int intena;                              /* interrupts were on at depth 0 */
   int nheld;
   struct spinlock *held[LOCKS_HELD_MAX];   /* in acquisition order, ranks rising */
+  struct spinlock *waiting;                /* spinning for it (for gdb's `harts`) */
 };
 
 static struct hart_locks hart_locks[NCPU];
@@ -59,10 +60,12 @@ acquire(struct spinlock *lk)
     panic("spinlock: more than %d locks held, acquiring %s",
           LOCKS_HELD_MAX, lk->name);
 
+  h->waiting = lk;
   while (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE) != 0) {
     if (panicking)
       panic_stop();
   }
+  h->waiting = NULL;
   lk->hart = (int)r_tp();
   lk->pc = (uint64)__builtin_return_address(0);
   h->held[h->nheld++] = lk;

@@ -108,7 +108,7 @@ def cstr(ptr, limit=64):
 def kind_names():
     """pmem's kind names, from the kernel's own PMEM_KIND_NAMES array."""
     try:
-        names = static_var("mm/audit.c", "kind_names")
+        names = global_var("pmem_kind_names")
         return [cstr(names[i]) for i in range(array_len(names))]
     except (gdb.error, RuntimeError):
         return list(KIND_NAMES)
@@ -312,6 +312,8 @@ One line per gdb thread (hart N is thread N+1):
                 h = locks[hart]
                 held = [lock_label(h["held"][j])
                         for j in range(min(int(h["nheld"]), array_len(h["held"])))]
+                if int(h["waiting"]) != 0:
+                    held.append("waits for " + lock_label(h["waiting"]))
                 print(self.ROW % (hart, mode, sie, pc, proc, ", ".join(held) or "-"))
 
     @staticmethod
