@@ -107,9 +107,15 @@ $(addprefix $(UBUILD)/bin/,$(UPROGS_USER)): $(UBUILD)/bin/%: $(UBUILD)/user/%.c.
 	@mkdir -p $(dir $@)
 	$(CC) $(UCFLAGS) $(ULDFLAGS) -o $@ $< $(ULIB_OBJS) -lgcc
 
-$(addprefix $(UBUILD)/bin/,$(UPROGS_STRESS)): $(UBUILD)/bin/%: $(UBUILD)/stress/%.c.o $(SLIB_OBJS) $(ULIB_OBJS) user/user.ld
+# An archive, so each stress program links only the helpers it uses.
+SLIB := $(UBUILD)/libstress.a
+$(SLIB): $(SLIB_OBJS)
+	rm -f $@
+	$(TOOLPREFIX)ar rcs $@ $(SLIB_OBJS)
+
+$(addprefix $(UBUILD)/bin/,$(UPROGS_STRESS)): $(UBUILD)/bin/%: $(UBUILD)/stress/%.c.o $(SLIB) $(ULIB_OBJS) user/user.ld
 	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) $(ULDFLAGS) -o $@ $< $(SLIB_OBJS) $(ULIB_OBJS) -lgcc
+	$(CC) $(UCFLAGS) $(ULDFLAGS) -o $@ $< $(SLIB) $(ULIB_OBJS) -lgcc
 
 $(UBUILD)/mkprogimage: tools/mkprogimage.c kernel/proc/progimage.h
 	@mkdir -p $(dir $@)

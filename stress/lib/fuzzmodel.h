@@ -1,0 +1,116 @@
+/*
+ * fuzzmodel.h: what the two halves of the fuzz worker share, and nothing
+ * for the driver: the worker's state fz with its model of what it owns,
+ * the generator, the failure line and the counted call (fuzzworker.c), and
+ * the argument pickers and the calls on memory and fds (fuzzmodel.c).
+ * Every process (worker, child, grandchild) has its own copy of fz.
+ */
+#ifndef STRESS_FUZZMODEL_H
+#define STRESS_FUZZMODEL_H
+
+#include "fuzzworker.h"
+
+#define FD_MAX         16        /* the kernel's NOFILE */
+#define CHILDREN_MAX   2         /* live children per process */
+#define RECENT         4
+#define MAPS           8
+#define SCRATCH        (2 * PGSIZE)
+
+enum fd_kind { FD_FREE, FD_CONSOLE, FD_REPORT, FD_READ, FD_WRITE };
+
+/* What a user access at an address would do, as far as the model knows. */
+enum ptr_class {
+  PTR_OK,                     /* the scratch buffer: resident, writable */
+  PTR_MAYBE,                  /* user memory, perhaps lazy or read-only */
+  PTR_RO,                     /* program text: loads only */
+  PTR_BAD,                    /* unmapped or not user: every access fails */
+};
+
+struct pipe_model {
+  int rfd, wfd;               /* -1: closed here */
+  int lo, hi;                 /* bounds on the bytes inside */
+};
+
+struct fuzz_state {
+  uint64 seed;                /* the run's: every failure line names it */
+  uint64 rng;
+  int id;
+  int depth;                  /* 0 worker, 1 its child, 2 grandchild */
+  int pid, driver_pid, maxpid;
+  struct fuzz_start start;
+  int nworkers;
+  uint64 deadline, next_report, kill_at;
+  int report_fd;
+  uint64 heap_start, brk;
+  uint64 last_uptime;
+  int fi_on;                  /* failinject armed: no lazy user touches */
+  int children[CHILDREN_MAX];
+  int nchildren;
+  int fd_kind[FD_MAX];
+  int fd_pipe[FD_MAX];
+  struct pipe_model pipes[FD_MAX];
+  uint8 mapped[MMAP_PAGES / 8];
+  int regions;                /* upper bound on our mmap regions */
+  uint64 maps[MAPS][2];       /* recent mmaps: start, pages */
+  uint64 recent[RECENT];      /* recently unmapped */
+  struct fuzz_report rep;
+};
+
+extern struct fuzz_state fz;
+extern char fuzz_scratch[SCRATCH];     /* page aligned; PTR_OK */
+
+static inline uint64
+rnd(void)
+{
+  return stress_rand(&fz.rng);
+}
+
+static inline uint64
+below(uint64 n)
+{
+  return stress_below(&fz.rng, n);
+}
+
+static inline int
+one_in(uint64 n)
+{
+  return below(n) == 0;
+}
+
+#define PICK(a) ((a)[below(NELEM(a))])
+
+/* ---- fuzzworker.c ---- */
+
+/* Prints the FAIL line (seed, worker, pid), disarms failinject, sends a
+ * report with failed = 1 and exits with status 1. */
+void fuzz_fail(const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 1, 2)));
+/* System call n, counted in the report; returns what it returned. */
+long fuzz_call(long n, long a0, long a1, long a2, long a3, long a4, long a5);
+
+/* ---- fuzzmodel.c ---- */
+
+/* A random, small or edge value for an int or length argument. */
+uint64 fuzz_any_int(void);
+/* An address for a pointer argument; *cls says what an access there does.
+ * With store, never one the worker itself uses. */
+uint64 fuzz_any_ptr(int store, enum ptr_class *cls);
+/* The address of len bytes just below the break (strings or, with ptrs,
+ * argv arrays that run off the end), or 0 while failinject is armed. */
+uint64 fuzz_heap_edge(uint64 len, int ptrs);
+/* Unmaps every page the model has mapped; regions drops to 0. */
+void fuzz_unmap_all(void);
+/* Records that fd, one end of a modelled pipe, is closed. */
+void fuzz_fd_closed(int fd);
+
+/* One random call each, its answer checked against the model, which it
+ * then updates; a wrong answer ends in fuzz_fail. */
+long fuzz_sbrk(void);
+void fuzz_mmap(void);
+void fuzz_munmap(void);
+void fuzz_close(void);
+void fuzz_pipe(void);
+void fuzz_write(void);
+void fuzz_read(void);
+
+#endif /* STRESS_FUZZMODEL_H */
