@@ -11,9 +11,7 @@
 #include "lib/fuzzworker.h"
 
 #define PROGRESS_TICKS 200       /* two seconds */
-#define SETTLE_TICKS   1000      /* how long orphans may take to be reaped */
 
-static const char *const kind_names[] = PMEM_KIND_NAMES;
 
 struct run {
   uint64 seed;
@@ -164,66 +162,6 @@ reap_workers(struct run *r)
   }
 }
 
-/* Waits for init to reap the orphans, until nprocs is back to base. */
-static void
-settle(const struct memstat *base)
-{
-  struct memstat m;
-  uint64 until = (uint64)uptime() + SETTLE_TICKS;
-
-  do {
-    memstat(&m);
-    if (m.nprocs <= base->nprocs)
-      return;
-    sleep(1);
-  } while ((uint64)uptime() < until);
-}
-
-static int
-delta_line(const char *what, uint64 before, uint64 after)
-{
-  int64 d = (int64)after - (int64)before;
-  printf("  %-16s %8d -> %8d   delta %d%s\n", what, (int)before, (int)after,
-         (int)d, d ? "   <-- LEAK" : "");
-  return d != 0;
-}
-
-static int
-leak_report(const struct run *r, const struct memstat *base)
-{
-  struct memstat m;
-  int leaks = 0;
-  char what[32];
-
-  memstat(&m);
-  printf("fuzz: leak report (baseline -> after, seed %d)\n", (int)r->seed);
-  leaks += delta_line("pages_free", base->pages_free, m.pages_free);
-  leaks += delta_line("nodes_free", base->nodes_free, m.nodes_free);
-  for (int k = 1; k < PMEM_NKINDS; k++) {
-    snprintf(what, sizeof(what), "pages %s", kind_names[k]);
-    leaks += delta_line(what, base->pages_by_kind[k], m.pages_by_kind[k]);
-  }
-  leaks += delta_line("processes", base->nprocs, m.nprocs);
-  return leaks;
-}
-
-static int
-audit_report(const struct run *r)
-{
-  struct memaudit a;
-
-  if (memaudit(&a) != 0) {
-    printf("fuzz: FAIL seed %d: memaudit failed\n", (int)r->seed);
-    return 1;
-  }
-  printf("fuzz: audit: %d pages in use, %d reachable, %d unreachable, %d bad; "
-         "nodes %d: %d free, %d on lists, %d lost, %d bad\n",
-         (int)a.pages_allocated, (int)a.pages_reachable, (int)a.pages_unreachable,
-         (int)a.pages_bad, (int)a.nodes_total, (int)a.nodes_free,
-         (int)a.nodes_in_lists, (int)a.nodes_lost, (int)a.nodes_bad);
-  return a.pages_unreachable || a.pages_bad || a.nodes_lost || a.nodes_bad;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -234,25 +172,17 @@ main(int argc, char **argv)
   parse_args(&r, argc, argv);
   printf("fuzz: seed %d, %d s, %d workers\n", (int)r.seed, r.duration, r.workers);
   memstat(&base);
-  printf("fuzz: baseline: %d pages free of %d, %d of %d nodes free, %d processes\n",
-         (int)base.pages_free, (int)base.pages_total, (int)base.nodes_free,
-         (int)base.nodes_total, (int)base.nprocs);
+  stress_print_baseline("fuzz", &base);
 
   r.start = (uint64)uptime();
   follow(&r, start_workers(&r));
   reap_workers(&r);
-  settle(&base);
+  stress_settle(&base);
   progress(&r);
 
-  int leaks = leak_report(&r, &base);
-  int audit = audit_report(&r);
-  if (leaks)
-    printf("fuzz: FAIL seed %d: memory leaked (see the report above)\n", (int)r.seed);
-  if (audit)
-    printf("fuzz: FAIL seed %d: the audit found unreachable or misused memory\n",
-           (int)r.seed);
+  int bad = stress_verify("fuzz", r.seed, &base);
   totals(&r, &calls, &errors, &killed);
-  if (r.failed || leaks || audit) {
+  if (r.failed || bad) {
     printf("fuzz: FAIL seed %d\n", (int)r.seed);
     return 1;
   }

@@ -50,6 +50,15 @@ stress_pattern(uint64 seed, uint64 addr, uint64 gen)
 void stress_fill_page(uint64 seed, uint64 page, uint64 gen);
 uint64 stress_check_page(uint64 seed, uint64 page, uint64 gen);
 
+/* report.c: the end of a run, for the stress and fuzz drivers. who is the
+ * driver's name, the prefix of every line. */
+void stress_print_baseline(const char *who, const struct memstat *base);
+/* Waits (bounded) until init has reaped the orphans: nprocs back to base. */
+void stress_settle(const struct memstat *base);
+/* Settles, prints the leak report against base and the kernel audit, and
+ * a FAIL line for each problem; returns nonzero if there was one. */
+int stress_verify(const char *who, uint64 seed, const struct memstat *base);
+
 /* Prints the failure line (with the seed) on fd 2 and exits with status 1. */
 void stress_fail(uint64 seed, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 2, 3)));

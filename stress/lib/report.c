@@ -1,0 +1,93 @@
+/*
+ * report.c: the end of a stress or fuzz run, shared by both drivers: wait
+ * for init to reap the orphans, then the leak report (memstat against the
+ * baseline, exact) and the kernel audit, with a FAIL line for each problem.
+ */
+#include "stress.h"
+
+#define SETTLE_TICKS 1000     /* how long orphans may take to be reaped */
+
+static const char *const kind_names[] = PMEM_KIND_NAMES;
+
+void
+stress_print_baseline(const char *who, const struct memstat *base)
+{
+  printf("%s: baseline: %d pages free of %d, %d of %d nodes free, %d processes\n",
+         who, (int)base->pages_free, (int)base->pages_total, (int)base->nodes_free,
+         (int)base->nodes_total, (int)base->nprocs);
+}
+
+void
+stress_settle(const struct memstat *base)
+{
+  struct memstat m;
+  uint64 until = (uint64)uptime() + SETTLE_TICKS;
+
+  do {
+    memstat(&m);
+    if (m.nprocs <= base->nprocs)
+      return;
+    sleep(1);
+  } while ((uint64)uptime() < until);
+}
+
+static int
+delta_line(const char *what, uint64 before, uint64 after)
+{
+  int64 d = (int64)after - (int64)before;
+  printf("  %-16s %8d -> %8d   delta %d%s\n", what, (int)before, (int)after,
+         (int)d, d ? "   <-- LEAK" : "");
+  return d != 0;
+}
+
+static int
+leak_report(const char *who, uint64 seed, const struct memstat *base)
+{
+  struct memstat m;
+  int leaks = 0;
+  char what[32];
+
+  memstat(&m);
+  printf("%s: leak report (baseline -> after, seed %d)\n", who, (int)seed);
+  leaks += delta_line("pages_free", base->pages_free, m.pages_free);
+  leaks += delta_line("nodes_free", base->nodes_free, m.nodes_free);
+  for (int k = 1; k < PMEM_NKINDS; k++) {
+    snprintf(what, sizeof(what), "pages %s", kind_names[k]);
+    leaks += delta_line(what, base->pages_by_kind[k], m.pages_by_kind[k]);
+  }
+  leaks += delta_line("processes", base->nprocs, m.nprocs);
+  printf("  lazy faults served during the run: %d\n",
+         (int)(m.lazy_faults - base->lazy_faults));
+  return leaks;
+}
+
+static int
+audit_report(const char *who, uint64 seed)
+{
+  struct memaudit a;
+
+  if (memaudit(&a) != 0) {
+    printf("%s: FAIL seed %d: memaudit failed\n", who, (int)seed);
+    return 1;
+  }
+  printf("%s: audit: %d pages in use, %d reachable, %d unreachable, %d bad; "
+         "nodes %d: %d free, %d on lists, %d lost, %d bad\n", who,
+         (int)a.pages_allocated, (int)a.pages_reachable, (int)a.pages_unreachable,
+         (int)a.pages_bad, (int)a.nodes_total, (int)a.nodes_free,
+         (int)a.nodes_in_lists, (int)a.nodes_lost, (int)a.nodes_bad);
+  return a.pages_unreachable || a.pages_bad || a.nodes_lost || a.nodes_bad;
+}
+
+int
+stress_verify(const char *who, uint64 seed, const struct memstat *base)
+{
+  stress_settle(base);
+  int leaks = leak_report(who, seed, base);
+  int audit = audit_report(who, seed);
+  if (leaks)
+    printf("%s: FAIL seed %d: memory leaked (see the report above)\n", who, (int)seed);
+  if (audit)
+    printf("%s: FAIL seed %d: the audit found unreachable or misused memory\n",
+           who, (int)seed);
+  return leaks || audit;
+}
