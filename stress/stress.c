@@ -166,6 +166,7 @@ main(int argc, char **argv)
   printf("stress-csv: seconds,free_pages,free_nodes,ops,lazy_faults,procs\n");
 
   r.start = (uint64)uptime();
+  progress(&r);                 /* the first sample: the baseline itself */
   follow(&r, start_workers(&r));
   reap_workers(&r);
   stress_settle(&base);

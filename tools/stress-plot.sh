@@ -5,6 +5,7 @@ set -eu
 csv=${1:?usage: stress-plot.sh CSV [SVG]}
 svg=${2:-${csv%.csv}.svg}
 awk -F, -v title="$(basename "$csv" .csv)" '
+  BEGIN { n = 0 }
   NR == 1 { next }                       # header
   { t[n] = $1; pages[n] = $2; nodes[n] = $3; n++
     if ($1 > tmax) tmax = $1
