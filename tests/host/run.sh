@@ -14,7 +14,13 @@ declare -A sources=(
   [pmem]="kernel/mm/pmem.c"
   [pool]="kernel/mm/mmap.c"
   [region]="kernel/mm/mmap.c"
+  [region_model]="kernel/mm/mmap.c"
   [lib]="kernel/lib/fmt.c kernel/dev/fdt.c"
+)
+# Helpers from tests/host that a binary links besides harness.c and shim.c.
+declare -A helpers=(
+  [region]="region_util.c"
+  [region_model]="region_util.c"
 )
 declare -A sanitizers=(
   [tsan]="-fsanitize=thread"
@@ -29,10 +35,11 @@ timeout 30 qemu-system-riscv64 -machine virt,dumpdtb="$dtb" -smp 3 -m 256M -bios
   -append "selftest seed=42" -nographic >/dev/null 2>&1 </dev/null
 
 for san in tsan asan; do
-  for t in pmem pool region lib; do
+  for t in pmem pool region region_model lib; do
     bin="$out/test_$t-$san"
     srcs=()
     for s in ${sources[$t]}; do srcs+=("$TOP/$s"); done
+    for s in ${helpers[$t]:-}; do srcs+=("$TOP/tests/host/$s"); done
     if ! gcc "${common[@]}" ${sanitizers[$san]} -o "$bin" \
         "$TOP/tests/host/test_$t.c" "$TOP/tests/host/harness.c" \
         "$TOP/tests/host/shim.c" "${srcs[@]}" 2>"$out/build-$t-$san.log"; then
