@@ -182,6 +182,10 @@ main(int argc, char **argv)
 
   int bad = stress_verify("fuzz", r.seed, &base);
   totals(&r, &calls, &errors, &killed);
+  if (calls == 0) {
+    printf("fuzz: FAIL seed %d: no system call was made\n", (int)r.seed);
+    bad = 1;
+  }
   if (r.failed || bad) {
     printf("fuzz: FAIL seed %d\n", (int)r.seed);
     return 1;

@@ -88,7 +88,8 @@ console_write(struct uvm *vm, uint64 uva, int n)
 
   for (int done = 0; done < n;) {
     int k = n - done < CONSOLE_CHUNK ? n - done : CONSOLE_CHUNK;
-    if (copyin(vm, buf, uva + done, k) != 0)
+    /* A long write must not outlive a kill (write(1, buf, INT_MAX)). */
+    if (proc_killed(myproc()) || copyin(vm, buf, uva + done, k) != 0)
       return done > 0 ? done : -1;
     buf[k] = '\0';
     /* %s stops at a NUL byte; print byte by byte only if there is one. */

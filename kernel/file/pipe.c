@@ -43,8 +43,10 @@ pipe_alloc(struct file **rf, struct file **wf, int owner)
   spinlock_init(&pi->lock, "pipe", LOCK_RANK_PIPE);
   pi->nread = pi->nwrite = 0;
   pi->readopen = pi->writeopen = 1;
-  r->type = w->type = FILE_PIPE;
+  /* The pipe before the type: the audit reads files without their owner. */
   r->pipe = w->pipe = pi;
+  __atomic_store_n(&r->type, FILE_PIPE, __ATOMIC_RELEASE);
+  __atomic_store_n(&w->type, FILE_PIPE, __ATOMIC_RELEASE);
   r->readable = 1;
   w->writable = 1;
   *rf = r;
@@ -77,7 +79,7 @@ pipe_write(struct pipe *pi, struct uvm *vm, uint64 uva, int n)
 
   while (done < n) {
     int k = n - done < PIPE_CHUNK ? n - done : PIPE_CHUNK;
-    if (copyin(vm, buf, uva + done, k) != 0)
+    if (proc_killed(myproc()) || copyin(vm, buf, uva + done, k) != 0)
       return done > 0 ? done : -1;
     acquire(&pi->lock);
     /* Wait for room for the whole chunk, so a write of up to PIPE_CHUNK

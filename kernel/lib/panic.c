@@ -56,6 +56,13 @@ backtrace_format(uint64 fp, char *buf, int n, int *len)
   }
 }
 
+static void
+console_write_string(const char *s)
+{
+  while (*s)
+    uart_putc_sync(*s++);
+}
+
 /* Writes this hart's report: locks, then the backtrace from fp. */
 static void
 file_report(int me, uint64 fp, const char *how)
@@ -81,13 +88,6 @@ panic_stop(void)
   hart_park();
 }
 
-static void
-console_write_string(const char *s)
-{
-  while (*s)
-    console_put(NULL, *s++);
-}
-
 void
 panic(const char *fmt, ...)
 {
@@ -95,10 +95,23 @@ panic(const char *fmt, ...)
   int me = (int)r_tp();
 
   intr_off();
-  /* The first hart to panic reports; a later one reports as stopped. */
-  if (!__sync_bool_compare_and_swap(&panicking, 0, me + 1))
-    panic_stop();
-  printf("panic (hart %d): ", me);
+  if (!__sync_bool_compare_and_swap(&panicking, 0, me + 1)) {
+    if (panicking == me + 1) {
+      /* The panic itself faulted (a bad name pointer, say): stop now. */
+      console_write_string("\npanic: a fault while reporting the panic\n");
+      finisher_exit(PANIC_EXIT_CODE);
+    }
+    /* Another hart panicked first: this one's message goes in its report. */
+    char how[REPORT_BYTES / 4];
+    int len = fmt_snprintf(how, sizeof(how), "also panicked: ");
+    va_start(ap, fmt);
+    fmt_vsnprintf(how + len, sizeof(how) - len, fmt, ap);
+    va_end(ap);
+    file_report(me, r_fp(), how);
+    hart_park();
+  }
+  /* A line another hart was printing may be unfinished: start afresh. */
+  printf("\npanic (hart %d): ", me);
   va_start(ap, fmt);
   fmt_vformat(console_put, NULL, fmt, ap);
   va_end(ap);

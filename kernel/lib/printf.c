@@ -24,6 +24,10 @@ void
 console_put(void *ctx, char c)
 {
   (void)ctx;
+  /* A hart already inside printf when another panics stops at its next
+   * character, so its line cannot splice into the panic report. */
+  if (panicking && panicking != (int)r_tp() + 1)
+    panic_stop();
   uart_putc_sync(c);
 }
 

@@ -162,4 +162,9 @@ spinlock_format_held(int hart, char *buf, int n, int *len)
   for (int i = 0; i < h->nheld && *len < n; i++)
     *len += fmt_snprintf(buf + *len, n - *len, "  holds %s (taken at %p)\n",
                          h->held[i]->name, (void *)h->held[i]->pc);
+  struct spinlock *w = h->waiting;
+  if (w != NULL && *len < n)
+    *len += fmt_snprintf(buf + *len, n - *len,
+                         "  spins for %s (held by hart %d, taken at %p)\n",
+                         w->name, w->hart, (void *)w->pc);
 }
