@@ -63,7 +63,10 @@ uvm_fault_locked(struct uvm *vm, uint64 va, int access)
   if (page == NULL)
     return FAULT_NOMEM;
   if (pgtbl_map(vm->pt, va0, (uint64)page, PGSIZE, prot_to_pte(prot), vm->pid) != 0) {
+    /* Give back the page and any page-table page the walk took before it
+     * ran out, so a failed fault leaves memory exactly as it found it. */
     pmem_free(page);
+    uvm_unmap_range(vm, va0, va0 + PGSIZE);
     return FAULT_NOMEM;
   }
   __atomic_add_fetch(&lazy_faults, 1, __ATOMIC_RELAXED);

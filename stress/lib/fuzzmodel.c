@@ -480,10 +480,10 @@ fuzz_read(void)
   if (cls == PTR_OK && most > 0 && p->lo > 0 && v == fd && n == (int)n && ret <= 0)
     fuzz_fail("read(%d, scratch, %d) returned %d with bytes in the pipe", fd, (int)n,
               (int)ret);
+  /* A failed read takes nothing out of the pipe (the kernel checks the
+   * buffer first), so only a successful one moves the model. */
   if (ret > 0) {
     p->lo = p->lo > ret ? p->lo - (int)ret : 0;
     p->hi -= (int)ret;
-  } else if (ret == -1 && cls == PTR_MAYBE) {
-    p->lo = p->lo > most ? p->lo - most : 0;  /* taken, then a lazy fault failed */
   }
 }
