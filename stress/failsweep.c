@@ -134,6 +134,34 @@ op_pipe(int what, int n)
   finish(n, 0);
 }
 
+/* A read into a lazy heap page above 1 GiB: the kernel's copy faults in
+ * the page and two new page-table pages. When that fails, read returns -1
+ * and memory must be exactly as before, with no empty table left behind. */
+static void
+op_read_far(int what, int n)
+{
+  struct memstat before, after;
+  int fds[2];
+  char *base = sbrk(1L << 30);
+
+  if (base == (char *)-1 || pipe(fds) != 0 || write(fds[1], "x", 1) != 1)
+    exit(DONE_BROKEN);
+  char *far = (char *)PGROUNDUP((uint64)base + (1UL << 30) - 2 * PGSIZE);
+  memstat(&before);
+  arm(what, n);
+  int rc = read(fds[0], far, 1);
+  int counted = disarm();
+  memstat(&after);
+  if (rc == -1 && after.pages_free != before.pages_free) {
+    fprintf(2, "failsweep: a failed read changed pages_free %d -> %d\n",
+            (int)before.pages_free, (int)after.pages_free);
+    exit(DONE_BROKEN);
+  }
+  if (rc == -1)
+    exit(DONE_FAILED);
+  exit(rc == 1 && counted < n ? DONE_UNREACHED : DONE_BROKEN);
+}
+
 /* fork of a process holding many regions: the child needs as many nodes. */
 static void
 op_fork_regions(int what, int n)
@@ -170,6 +198,7 @@ static const struct op ops[] = {
   { "mmap_touch", op_mmap_touch, 4, 1, 1 },
   { "munmap_split", op_munmap_split, 0, 1, 0 },
   { "pipe", op_pipe, 1, 0, 0 },
+  { "read_into_far_lazy_page", op_read_far, 3, 0, 0 },
   { "fork_many_regions", op_fork_regions, 20, 40, 0 },
 };
 
