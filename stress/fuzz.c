@@ -50,30 +50,6 @@ progress(const struct run *r)
          (int)killed, (int)m.pages_free, (int)m.nodes_free, (int)m.nprocs);
 }
 
-static void
-parse_args(struct run *r, int argc, char **argv)
-{
-  r->seed = 1;
-  r->duration = 30;
-  r->workers = 8;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (strcmp(argv[i], "--seed") == 0)
-      r->seed = (uint64)atoi(argv[i + 1]);
-    else if (strcmp(argv[i], "--duration") == 0)
-      r->duration = atoi(argv[i + 1]);
-    else if (strcmp(argv[i], "--workers") == 0)
-      r->workers = atoi(argv[i + 1]);
-    else
-      fprintf(2, "fuzz: unknown option %s\n", argv[i]);
-  }
-  if (r->workers < 1)
-    r->workers = 1;
-  if (r->workers > FUZZ_WORKERS_MAX)
-    r->workers = FUZZ_WORKERS_MAX;
-  if (r->duration < 1)
-    r->duration = 1;
-}
-
 /* Starts the workers; returns the read end of their report pipe. */
 static int
 start_workers(struct run *r)
@@ -169,7 +145,7 @@ main(int argc, char **argv)
   struct memstat base;
   uint64 calls, errors, killed;
 
-  parse_args(&r, argc, argv);
+  stress_parse_args("fuzz", argc, argv, &r.seed, &r.duration, &r.workers, FUZZ_WORKERS_MAX);
   printf("fuzz: seed %d, %d s, %d workers\n", (int)r.seed, r.duration, r.workers);
   memstat(&base);
   stress_print_baseline("fuzz", &base);

@@ -59,30 +59,6 @@ progress(const struct run *r)
          (int)m.nodes_free, (int)all, (int)m.lazy_faults, (int)m.nprocs);
 }
 
-static void
-parse_args(struct run *r, int argc, char **argv)
-{
-  r->seed = 1;
-  r->duration = 30;
-  r->workers = 8;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (strcmp(argv[i], "--seed") == 0)
-      r->seed = (uint64)atoi(argv[i + 1]);
-    else if (strcmp(argv[i], "--duration") == 0)
-      r->duration = atoi(argv[i + 1]);
-    else if (strcmp(argv[i], "--workers") == 0)
-      r->workers = atoi(argv[i + 1]);
-    else
-      fprintf(2, "stress: unknown option %s\n", argv[i]);
-  }
-  if (r->workers < 1)
-    r->workers = 1;
-  if (r->workers > WORKERS_MAX)
-    r->workers = WORKERS_MAX;
-  if (r->duration < 1)
-    r->duration = 1;
-}
-
 /* Starts the workers; returns the read end of their report pipe. */
 static int
 start_workers(struct run *r)
@@ -159,7 +135,7 @@ main(int argc, char **argv)
   static struct run r;
   struct memstat base;
 
-  parse_args(&r, argc, argv);
+  stress_parse_args("stress", argc, argv, &r.seed, &r.duration, &r.workers, WORKERS_MAX);
   printf("stress: seed %d, %d s, %d workers\n", (int)r.seed, r.duration, r.workers);
   memstat(&base);
   stress_print_baseline("stress", &base);

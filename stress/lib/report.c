@@ -1,6 +1,7 @@
 /*
- * report.c: the end of a stress or fuzz run, shared by both drivers: wait
- * for init to reap the orphans, then the leak report (memstat against the
+ * report.c: the start and the end of a stress or fuzz run, shared by both
+ * drivers: their arguments and the baseline line; at the end, waiting for
+ * init to reap the orphans, then the leak report (memstat against the
  * baseline, exact) and the kernel audit, with a FAIL line for each problem.
  */
 #include "stress.h"
@@ -8,6 +9,31 @@
 #define SETTLE_TICKS 1000     /* how long orphans may take to be reaped */
 
 static const char *const kind_names[] = PMEM_KIND_NAMES;
+
+void
+stress_parse_args(const char *who, int argc, char **argv, uint64 *seed,
+                  int *duration, int *workers, int workers_max)
+{
+  *seed = 1;
+  *duration = 30;
+  *workers = 8;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (strcmp(argv[i], "--seed") == 0)
+      *seed = (uint64)atoi(argv[i + 1]);
+    else if (strcmp(argv[i], "--duration") == 0)
+      *duration = atoi(argv[i + 1]);
+    else if (strcmp(argv[i], "--workers") == 0)
+      *workers = atoi(argv[i + 1]);
+    else
+      fprintf(2, "%s: unknown option %s\n", who, argv[i]);
+  }
+  if (*workers < 1)
+    *workers = 1;
+  if (*workers > workers_max)
+    *workers = workers_max;
+  if (*duration < 1)
+    *duration = 1;
+}
 
 void
 stress_print_baseline(const char *who, const struct memstat *base)

@@ -50,8 +50,11 @@ stress_pattern(uint64 seed, uint64 addr, uint64 gen)
 void stress_fill_page(uint64 seed, uint64 page, uint64 gen);
 uint64 stress_check_page(uint64 seed, uint64 page, uint64 gen);
 
-/* report.c: the end of a run, for the stress and fuzz drivers. who is the
- * driver's name, the prefix of every line. */
+/* report.c: the start and the end of a run, for the stress and fuzz
+ * drivers. who is the driver's name, the prefix of every line. */
+/* --seed N --duration S --workers W (defaults 1, 30, 8; workers capped). */
+void stress_parse_args(const char *who, int argc, char **argv, uint64 *seed,
+                       int *duration, int *workers, int workers_max);
 void stress_print_baseline(const char *who, const struct memstat *base);
 /* Waits (bounded) until init has reaped the orphans: nprocs back to base. */
 void stress_settle(const struct memstat *base);
