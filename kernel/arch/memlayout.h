@@ -40,7 +40,6 @@
  * one per slot, each with an unmapped guard of the same size beneath it.
  */
 #define KSTACK_SIZE    0x4000
-#define KSTACK_PAGES   (KSTACK_SIZE / 0x1000)
 #define KSTACK_STRIDE  (2 * KSTACK_SIZE)                 /* stack + guard */
 #define KSTACK_TOP0    ((1UL << 38) - KSTACK_STRIDE)     /* below TRAMPOLINE */
 #define KSTACK(slot)   (KSTACK_TOP0 - (unsigned long)(slot) * KSTACK_STRIDE - KSTACK_SIZE)

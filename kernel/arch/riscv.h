@@ -13,6 +13,10 @@
 #define CSR_MENVCFG     0x30a
 #define CSR_STIMECMP    0x14d
 
+/* Delegate every exception and interrupt cause S-mode can take. */
+#define MEDELEG_ALL 0xffffUL
+#define MIDELEG_ALL 0xffffUL
+
 /* mstatus / sstatus */
 #define MSTATUS_MPP_MASK (3UL << 11)
 #define MSTATUS_MPP_S    (1UL << 11)
@@ -69,6 +73,7 @@
 #define PTE_LEAF_MASK (PTE_R | PTE_W | PTE_X)
 #define SATP_SV39 (8UL << 60)
 
+#define PT_ENTRIES      512      /* PTEs in one page-table page */
 #define PX_SHIFT(level) (PGSHIFT + 9 * (level))
 #define PX(level, va)   (((unsigned long)(va) >> PX_SHIFT(level)) & 0x1ffUL)
 #define PA2PTE(pa)      (((unsigned long)(pa) >> PGSHIFT) << 10)
@@ -97,6 +102,8 @@ typedef uint64 *pagetable_t;   /* 512 PTEs */
 /* CSRs given by number because the assembler has no name for them. */
 #define csr_write_num(num, v) \
     asm volatile("csrw %0, %1" : : "i"(num), "r"((uint64)(v)))
+#define csr_set_num(num, v) \
+    asm volatile("csrs %0, %1" : : "i"(num), "r"((uint64)(v)))
 
 static inline void
 intr_on(void)

@@ -2,7 +2,7 @@
  * start.c: the M-mode part of boot, run once on every hart that entry.S let
  * through. It hands the machine to S-mode: all traps delegated, all of
  * physical memory opened by PMP, the timer given to S-mode through Sstc's
- * stimecmp, and tp holding the hart id (the kernel's cpuid()). Then mret
+ * stimecmp, and tp holding the hart id (read with r_tp()). Then mret
  * lands in main(hartid, dtb) in S-mode with paging off.
  */
 #include "arch/riscv.h"
@@ -20,8 +20,8 @@ start(uint64 hartid, uint64 dtb)
   csr_write(satp, 0);
 
   /* Every exception and interrupt goes straight to S-mode. */
-  csr_write(medeleg, 0xffff);
-  csr_write(mideleg, 0xffff);
+  csr_write(medeleg, MEDELEG_ALL);
+  csr_write(mideleg, MIDELEG_ALL);
   csr_set(sie, SIE_SEIE | SIE_STIE | SIE_SSIE);
 
   csr_write(pmpaddr0, PMPADDR_ALL);
@@ -31,7 +31,7 @@ start(uint64 hartid, uint64 dtb)
    * code. S-mode (and, through scounteren, user code) may read the cycle,
    * time and instret counters, which the fault benchmark uses. */
   csr_set(mcounteren, COUNTEREN_ALL);
-  asm volatile("csrs %0, %1" : : "i"(CSR_MENVCFG), "r"(MENVCFG_STCE));
+  csr_set_num(CSR_MENVCFG, MENVCFG_STCE);
   csr_write_num(CSR_STIMECMP, ~0UL);
 
   w_tp(hartid);

@@ -1,6 +1,7 @@
 /*
  * trapframe.h: byte offsets into struct trapframe (proc/proc.h) for the
- * trampoline. proc.c asserts at compile time that they match the struct.
+ * trampoline. proc.c asserts at compile time that every one matches the
+ * struct.
  */
 #ifndef ARCH_TRAPFRAME_H
 #define ARCH_TRAPFRAME_H

@@ -2,8 +2,9 @@
  * console.c: the console as a file. The UART interrupt pushes each received
  * byte into a ring and echoes it; console_read takes bytes out, sleeping
  * while the ring is empty, and returns at the end of a line. Overflow drops
- * the newest byte rather than blocking the interrupt handler. Writes go out
- * through printf's lock in chunks, so lines from different harts never mix.
+ * the newest byte rather than blocking the interrupt handler. A write goes
+ * out one printf call per chunk of up to CONSOLE_CHUNK bytes, so a short
+ * line from one process never mixes with another's.
  */
 #include "dev/dev.h"
 #include "lib/lib.h"

@@ -17,20 +17,20 @@ void uart_intr(void);                 /* PLIC said the UART has input */
 
 /* console.c: the line the UART feeds, and the console as a file. */
 struct uvm;
-void console_init(void);
+void console_init(void);              /* once, hart 0 */
 void console_intr(int c);             /* one received character */
-uint64 console_chars_received(void);
+uint64 console_chars_received(void);  /* bytes received since boot */
 /* read/write on the console for a process: up to n bytes at user address
  * uva. Read sleeps until a byte arrives and stops after a newline.
  * Return the count, or -1 (bad buffer, or killed while waiting). */
-int console_read(struct uvm *vm, uint64 uva, int n);
+int console_read(struct uvm *vm, uint64 uva, int n);   /* => may sleep; no lock held */
 int console_write(struct uvm *vm, uint64 uva, int n);
 
 /* plic.c */
 void plic_init(void);                 /* once, hart 0 */
 void plic_inithart(void);             /* every hart: enable UART irq */
-int plic_claim(void);
-void plic_complete(int irq);
+int plic_claim(void);                 /* the pending irq on this hart, 0 if none */
+void plic_complete(int irq);          /* done with irq on this hart */
 
 /* finisher.c: exit status 0 passes, 1..255 fail. Never returns. */
 void finisher_exit(int code) __attribute__((noreturn));

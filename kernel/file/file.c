@@ -112,7 +112,8 @@ file_audit(struct audit *a)
 {
   acquire(&ftable.lock);
   for (int i = 0; i < NFILE; i++)
-    if (ftable.files[i].ref > 0 && ftable.files[i].type == FILE_PIPE &&
+    if (ftable.files[i].ref > 0 &&
+        __atomic_load_n(&ftable.files[i].type, __ATOMIC_ACQUIRE) == FILE_PIPE &&
         ftable.files[i].pipe != NULL)
       audit_page(a, (uint64)ftable.files[i].pipe, PMEM_PIPE, 1);
   release(&ftable.lock);

@@ -2,8 +2,10 @@
  * file.h: open files: the console and pipes. A process's descriptors point
  * at shared struct file entries (fork shares them, reference counted).
  *
- * Lock key: [t] the file table lock (rank LOCK_RANK_FILETABLE), [I] fixed
- * while ref > 0, [l] the pipe's own lock (rank LOCK_RANK_PIPE).
+ * Lock key: [t] the file table lock (rank LOCK_RANK_FILETABLE), [I] set by
+ * whoever allocated the entry before it is shared, `type` last (with a
+ * release store, which file_audit pairs with an acquire load), then fixed
+ * while ref > 0; [l] the pipe's own lock (rank LOCK_RANK_PIPE).
  */
 #ifndef FILE_FILE_H
 #define FILE_FILE_H
@@ -44,7 +46,10 @@ struct file *file_console(int readable, int writable);
 /* Makes a pipe: *rf reads and *wf writes. Returns 0, or -1 if no page or
  * no file entry could be had (nothing is kept). */
 int pipe_alloc(struct file **rf, struct file **wf, int owner);
+/* Closes one end; the last close frees the pipe's page. => holds no lock. */
 void pipe_close(struct pipe *pi, int writable);
+/* Move up to n bytes between the pipe and user memory; see file_read /
+ * file_write. => hold no lock; may sleep (on the pipe lock). */
 int pipe_read(struct pipe *pi, struct uvm *vm, uint64 uva, int n);
 int pipe_write(struct pipe *pi, struct uvm *vm, uint64 uva, int n);
 

@@ -1,7 +1,7 @@
 /*
  * lib.h: the kernel's console printing, panic, and small helpers.
  *
- * printf holds the console lock for the whole call, so one call's output is
+ * printf holds the printf lock for the whole call, so one call's output is
  * never interleaved with another hart's: print a line with one call. panic
  * stops every hart and powers QEMU off with PANIC_EXIT_CODE.
  */
@@ -16,10 +16,11 @@
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Sets up the console lock; call once, on hart 0, before other harts run. */
+/* Sets up the printf lock; call once, on hart 0, before other harts run. */
 void printf_init(void);
 
-/* Formats to the console. => takes and drops the console lock; any context. */
+/* Formats to the console. => takes and drops the printf lock (rank
+ * LOCK_RANK_PRINTF): any context except holding a test, pool or pmem lock. */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Prints "panic (hart N): <message>", then every hart's report (its

@@ -1,7 +1,7 @@
 /*
  * printf.c: console output.
  *
- * The console lock (rank LOCK_RANK_PRINTF) serialises whole printf calls.
+ * The printf lock (rank LOCK_RANK_PRINTF) serialises whole printf calls.
  * After a panic, the panicking hart prints without the lock (it may hold
  * it) and every other hart that tries to print stops (panic_stop).
  */

@@ -84,7 +84,7 @@ static void
 audit_level(pagetable_t pt, int level, uint64 base, struct audit *a)
 {
   audit_page(a, (uint64)pt, PMEM_PGTBL, 0);
-  for (int i = 0; i < 512; i++) {
+  for (int i = 0; i < PT_ENTRIES; i++) {
     pte_t pte = pt[i];
     if (!(pte & PTE_V))
       continue;

@@ -55,15 +55,15 @@ void pmem_free(void *pa);
 /* Names of the page kinds (uapi/memstat.h), for messages. */
 extern const char *const pmem_kind_names[PMEM_NKINDS];
 
-/* Kind and owner of the page holding pa; -1 kind if pa is not managed. */
+/* Kind and owner of the managed page starting at pa (page aligned); -1
+ * kind if there is none. Take the pmem lock. */
 int pmem_kind(void *pa);
 int pmem_owner(void *pa);
-void pmem_set_owner(void *pa, int owner);
 
 /* Fills the page counters of m in one consistent snapshot. */
 void pmem_stat(struct memstat *m);
 
-/* Index of the managed page holding pa, or -1; and the record of page i
+/* Index of the managed page starting at pa, or -1; and the record of page i
  * (returns its kind, or -1 past the end). For the audit. */
 int64 pmem_index(void *pa);
 int pmem_record(uint64 i, int *owner, uint64 *pa);
@@ -73,7 +73,8 @@ int pmem_record(uint64 i, int *owner, uint64 *pa);
 /*
  * One anonymous mapping [begin, begin + npages * PGSIZE) of a process.
  * While free, a node is on the pool's free list; while in use it belongs to
- * exactly one process's region list, guarded by that address space's lock.
+ * exactly one process's region list. Key: [pool.lock] the pool's lock;
+ * [o] the lock of the address space (struct uvm) whose list holds it.
  */
 struct mmap_region_node {
   uint64 begin;                      /* [o] page aligned */
@@ -97,7 +98,8 @@ void mmap_region_free(struct mmap_region_node *node);
 /* Fills nodes_total and nodes_free of m. */
 void mmap_stat(struct memstat *m);
 
-/* Index of node in the pool, for tests and debugging. */
+/* Index of node in the pool, or -1 if node is not a pool node (free and
+ * the audit use it to validate pointers). */
 int mmap_region_index(const struct mmap_region_node *node);
 
 /*
@@ -156,7 +158,7 @@ void uvm_audit(struct uvm *vm, struct audit *a);   /* => holds vm->lock */
 void kvm_audit(struct audit *a);
 void mmap_audit(struct audit *a);                  /* the pool's free list */
 
-/* ---- kvm.c ---- */
+/* ---- kvm.c, pgtbl.c ---- */
 
 /* Builds the kernel page table. => once, hart 0, after pmem_init. */
 void kvm_init(uint64 ram_end);
@@ -244,7 +246,8 @@ int copyin(struct uvm *vm, void *dst, uint64 srcva, uint64 len);
  * data it could not deliver. => takes vm->lock. */
 int uvm_check_access(struct uvm *vm, uint64 va, uint64 len, int access);
 /* Copies a NUL-terminated string of at most max bytes (NUL included).
- * Returns its length, or -1 if it is unreadable or longer. */
+ * Returns its length, or -1 if it is unreadable or longer. => takes
+ * vm->lock; must not hold it. */
 int copyinstr(struct uvm *vm, char *dst, uint64 srcva, uint64 max);
 
 /* Prints vm's heap, regions and page table (xv6's vmprint style: one line
@@ -256,7 +259,7 @@ void uvm_print(struct uvm *vm);
  * violates the address space, FAULT_NOMEM if it is allowed but no page
  * could be had (the caller kills or fails either way). */
 #define FAULT_NOMEM (-2)
-int uvm_fault(struct uvm *vm, uint64 va, int access);
+int uvm_fault(struct uvm *vm, uint64 va, int access);   /* => takes vm->lock */
 /* The same, for callers that already hold vm->lock. */
 int uvm_fault_locked(struct uvm *vm, uint64 va, int access);
 /* Lazy faults served since boot. */

@@ -169,17 +169,6 @@ pmem_owner(void *pa)
   return owner;
 }
 
-void
-pmem_set_owner(void *pa, int owner)
-{
-  int64 i = pmem_index(pa);
-
-  if (i < 0)
-    panic("pmem: set_owner of %p, not a managed page", pa);
-  acquire(&pmem.lock);
-  pmem.info[i].owner = owner;
-  release(&pmem.lock);
-}
 
 void
 pmem_stat(struct memstat *m)

@@ -11,8 +11,6 @@
 #include "mm/mm.h"
 #include "uapi/mman.h"
 
-#define PTE_USER_RW (PTE_R | PTE_W | PTE_U | PTE_A | PTE_D)
-
 /* The user-visible va of the entry at index i of a level-`level` table
  * whose own range starts at base. */
 static uint64
@@ -50,9 +48,10 @@ uvm_init(struct uvm *vm, uint64 trapframe_pa)
 }
 
 #ifdef DEBUG_LEAK_ONE_PAGE
-/* `make LEAK=1`: forget to free one user page of the first process with a
- * pid of at least LEAK_PID_MIN to exit, so the stress suite's leak report
- * and audit can be seen to catch a real leak. Never in a normal build. */
+/* `make LEAK=1`: forget to free the first page owned by a pid of at least
+ * LEAK_PID_MIN that any teardown frees (exit, exec's old image, a failed
+ * fork), so the stress suite's leak report and audit can be seen to catch
+ * a real leak. Never in a normal build. */
 #define LEAK_PID_MIN 10
 static int leaked;   /* [a] */
 
@@ -69,7 +68,7 @@ leak_this_page(uint64 pa)
 static void
 destroy_level(pagetable_t pt, int level, uint64 base)
 {
-  for (int i = 0; i < 512; i++) {
+  for (int i = 0; i < PT_ENTRIES; i++) {
     pte_t pte = pt[i];
     if (!(pte & PTE_V))
       continue;
@@ -113,7 +112,7 @@ uvm_free(struct uvm *vm)
 static int
 copy_level(pagetable_t from, int level, uint64 base, struct uvm *to)
 {
-  for (int i = 0; i < 512; i++) {
+  for (int i = 0; i < PT_ENTRIES; i++) {
     pte_t pte = from[i];
     if (!(pte & PTE_V))
       continue;
@@ -193,7 +192,7 @@ uvm_map_zeroed(struct uvm *vm, uint64 va, uint64 size, uint64 perm)
 static int
 table_is_empty(pagetable_t pt)
 {
-  for (int i = 0; i < 512; i++)
+  for (int i = 0; i < PT_ENTRIES; i++)
     if (pt[i] & PTE_V)
       return 0;
   return 1;
@@ -206,7 +205,7 @@ unmap_level(pagetable_t pt, int level, uint64 base, uint64 begin, uint64 end)
 {
   uint64 span = 1UL << PX_SHIFT(level);
 
-  for (int i = 0; i < 512; i++) {
+  for (int i = 0; i < PT_ENTRIES; i++) {
     uint64 va = entry_va(base, level, i);
     if (va + span <= begin || va >= end || !(pt[i] & PTE_V))
       continue;
@@ -369,7 +368,7 @@ print_level(pagetable_t pt, int level)
 {
   static const char *const indent[] = { " .. .. ..", " .. ..", " .." };
 
-  for (int i = 0; i < 512; i++) {
+  for (int i = 0; i < PT_ENTRIES; i++) {
     pte_t pte = pt[i];
     if (!(pte & PTE_V))
       continue;
@@ -402,7 +401,7 @@ static void
 audit_user_level(pagetable_t pt, int level, uint64 base, struct audit *a)
 {
   audit_page(a, (uint64)pt, PMEM_PGTBL, 0);
-  for (int i = 0; i < 512; i++) {
+  for (int i = 0; i < PT_ENTRIES; i++) {
     pte_t pte = pt[i];
     if (!(pte & PTE_V))
       continue;

@@ -24,13 +24,45 @@ static const char *const *init_argv; /* [I] kernel argv for init's exec */
 static int next_pid = 1;            /* [a] */
 static struct spinlock wait_lock;   /* rank LOCK_RANK_WAIT; guards p->parent */
 
-/* The trampoline depends on these. */
-_Static_assert(__builtin_offsetof(struct trapframe, epc) == TF_EPC, "TF_EPC");
-_Static_assert(__builtin_offsetof(struct trapframe, kernel_hartid) == TF_KERNEL_HARTID,
-               "TF_KERNEL_HARTID");
-_Static_assert(__builtin_offsetof(struct trapframe, a0) == TF_A0, "TF_A0");
-_Static_assert(__builtin_offsetof(struct trapframe, s2) == TF_S2, "TF_S2");
-_Static_assert(__builtin_offsetof(struct trapframe, t6) == TF_T6, "TF_T6");
+/* The trampoline depends on every one of these. */
+#define TF_CHECK(field, off) \
+  _Static_assert(__builtin_offsetof(struct trapframe, field) == (off), #off)
+TF_CHECK(kernel_satp, TF_KERNEL_SATP);
+TF_CHECK(kernel_sp, TF_KERNEL_SP);
+TF_CHECK(kernel_trap, TF_KERNEL_TRAP);
+TF_CHECK(epc, TF_EPC);
+TF_CHECK(kernel_hartid, TF_KERNEL_HARTID);
+TF_CHECK(ra, TF_RA);
+TF_CHECK(sp, TF_SP);
+TF_CHECK(gp, TF_GP);
+TF_CHECK(tp, TF_TP);
+TF_CHECK(t0, TF_T0);
+TF_CHECK(t1, TF_T1);
+TF_CHECK(t2, TF_T2);
+TF_CHECK(s0, TF_S0);
+TF_CHECK(s1, TF_S1);
+TF_CHECK(a0, TF_A0);
+TF_CHECK(a1, TF_A1);
+TF_CHECK(a2, TF_A2);
+TF_CHECK(a3, TF_A3);
+TF_CHECK(a4, TF_A4);
+TF_CHECK(a5, TF_A5);
+TF_CHECK(a6, TF_A6);
+TF_CHECK(a7, TF_A7);
+TF_CHECK(s2, TF_S2);
+TF_CHECK(s3, TF_S3);
+TF_CHECK(s4, TF_S4);
+TF_CHECK(s5, TF_S5);
+TF_CHECK(s6, TF_S6);
+TF_CHECK(s7, TF_S7);
+TF_CHECK(s8, TF_S8);
+TF_CHECK(s9, TF_S9);
+TF_CHECK(s10, TF_S10);
+TF_CHECK(s11, TF_S11);
+TF_CHECK(t3, TF_T3);
+TF_CHECK(t4, TF_T4);
+TF_CHECK(t5, TF_T5);
+TF_CHECK(t6, TF_T6);
 
 static void forkret(void);
 
@@ -50,7 +82,8 @@ proc_init(void)
 }
 
 /* Gives back what proc_alloc took and frees the slot.
- * => holds p->lock; p's address space and files are already released. */
+ * => holds p->lock; p's files are closed; and wait_lock is held, or p never
+ * had a parent (a slot fork was still building). */
 static void
 proc_free(struct proc *p)
 {

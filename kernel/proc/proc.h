@@ -9,8 +9,9 @@
  *   [v]  p->vm.lock (rank LOCK_RANK_VM)
  *   [I]  set once when the slot is set up at boot
  *
- * Lock order: wait_lock, then one p->lock, then that process's vm.lock
- * (see sync/spinlock.h). A hart switches to a process holding p->lock and
+ * Lock order: wait_lock, then one p->lock, then a vm.lock (wait copies a
+ * child's status into the parent's space while holding the child's
+ * p->lock); see sync/spinlock.h. A hart switches to a process holding p->lock and
  * the process releases it (and the reverse in sched), so p->lock is the
  * only lock held across swtch.
  */
@@ -71,14 +72,15 @@ struct proc {
   void *chan;                   /* [p] sleeping on this */
   int killed;                   /* [p] */
   int xstate;                   /* [p] exit status for the parent's wait */
-  int pid;                      /* [p] */
+  int pid;                      /* [p]; the process may read its own without it */
   int hart;                     /* [p] hart it runs or last ran on */
 
-  struct proc *parent;          /* [w] */
+  struct proc *parent;          /* [w]; proc_free clears it, under wait_lock or
+                                   on a slot that never had a parent */
 
   int slot;                     /* [I] index in the table */
   uint64 kstack;                /* [I] bottom of its kernel stack (KSTACK) */
-  struct trapframe *trapframe;  /* [o] */
+  struct trapframe *trapframe;  /* [p] the pointer; [o] the page it points to */
   struct context context;       /* [o] */
   struct file *ofile[NOFILE];   /* [o] */
   char name[PROC_NAME];         /* [o] program name */
@@ -90,25 +92,36 @@ struct proc {
 struct cpu {
   struct proc *proc;            /* running here, or NULL */
   struct context context;       /* swtch here to enter the scheduler */
-  int intena;                   /* interrupts were on before push_off, kept across swtch */
 };
 
 extern struct cpu cpus[NCPU];
 
-/* This hart's struct cpu / running process. => any context. */
+/* This hart's struct cpu. => interrupts off, or the hart may change under
+ * the caller. */
 struct cpu *mycpu(void);
+/* The process running on this hart, or NULL. => any context. */
 struct proc *myproc(void);
 
 /* ---- proc.c ---- */
 void proc_init(void);                     /* hart 0, once: slots, stacks */
 void proc_userinit(const char *const *argv);  /* hart 0: the first process */
+/* A copy of the caller; the child's pid, or -1 (no slot, page or node:
+ * nothing kept). => holds no lock. */
 int proc_fork(void);
+/* Ends the caller with status: gives back its memory and files, wakes the
+ * parent. => holds no lock; never returns; panics for init. */
 void proc_exit(int status) __attribute__((noreturn));
+/* Reaps a zombie child, copying its status to status_uva (0: none).
+ * Returns its pid, or -1 (no children, bad pointer, killed).
+ * => holds no lock; may sleep. */
 int proc_wait(uint64 status_uva);
+/* Marks pid killed (waking it if asleep); 0, or -1 if there is no such
+ * process or it is init. => holds no lock. */
 int proc_kill(int pid);
+/* Set / read p->killed. => take p->lock: hold no lock of rank >= PROC. */
 void proc_setkilled(struct proc *p);
-int proc_is_init(struct proc *p);         /* init may never be killed */
 int proc_killed(struct proc *p);
+int proc_is_init(struct proc *p);         /* init may never be killed */
 int proc_count(void);                     /* slots not UNUSED */
 /* Reports every live process's trapframe, page table and regions to the
  * audit. => no process lock held. */
@@ -125,8 +138,10 @@ void failinject_fork(struct proc *parent, struct proc *child);
 void failinject_exit(struct proc *p);
 
 /* ---- sched.c ---- */
+/* Every hart's loop: runs RUNNABLE processes in turn. Never returns. */
 void scheduler(void) __attribute__((noreturn));
 void sched(void);                         /* => holds p->lock only */
+/* Gives up the hart for a round. => holds no lock. */
 void yield(void);
 /* Atomically releases lk and sleeps on chan; reacquires lk on wakeup.
  * => holds lk (and nothing else); may not hold p->lock. */
@@ -136,7 +151,8 @@ void wakeup(void *chan);                  /* => must not hold any p->lock */
 /* ---- exec.c ---- */
 /* Replaces the caller's image with program path. Returns argc (the new a0)
  * or -1 with the old image untouched. argv is a kernel array of kernel
- * strings ending with NULL. */
+ * strings ending with NULL. => holds no lock (it takes the vm locks and
+ * faults the new stack in). */
 int exec(const char *path, char *const *argv);
 
 /* ---- progimage.c: the programs built into the kernel ---- */

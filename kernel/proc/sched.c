@@ -3,9 +3,11 @@
  * processes, sleep and wakeup.
  *
  * A process gives up its hart only through sched(), holding exactly its own
- * p->lock; the scheduler that switched to it released that same lock on
- * the way in, so the lock protects the state change across the switch
- * (RUNNING -> RUNNABLE/SLEEPING/ZOMBIE) until the hart is off its stack.
+ * p->lock. The scheduler took that same lock before switching the process
+ * in (the process drops it once it runs: forkret, yield, sleep) and drops
+ * it again once the process has switched back out, so the lock covers each
+ * state change (RUNNABLE -> RUNNING, RUNNING -> RUNNABLE/SLEEPING/ZOMBIE)
+ * until the hart is off the process's stack.
  */
 #include "arch/riscv.h"
 #include "lib/lib.h"

@@ -73,6 +73,7 @@ sys_hartid(void)
 
 /* exec(path, argv): the strings are copied into one kernel page first, so
  * the old image is untouched until exec() commits. */
+_Static_assert(MAXARG * MAXARGLEN <= PGSIZE, "exec's argument page");
 uint64
 sys_exec(void)
 {

@@ -1,7 +1,8 @@
 /*
  * selftest_mm.c: self-tests of the two shared allocators, pmem and the
- * mmap_region_node pool, run by all harts at once; and the misuse cases
- * that must panic.
+ * mmap_region_node pool (the parallel ones on every hart at once, the
+ * others on hart 0 while the rest wait); and the misuse cases that must
+ * panic.
  */
 #include "arch/memlayout.h"
 #include "dev/dev.h"
@@ -26,7 +27,8 @@ stamp(int hart, uint64 pa, uint64 word)
   return ((uint64)(hart + 1) << 56) ^ (pa << 8) ^ word;
 }
 
-/* Marks pa held; returns 0 if some hart already held it. */
+/* set: marks pa held, returning 0 if some hart already held it.
+ * !set: clears the mark, returning 1 if it was there. */
 static int
 claim(uint64 pa, int set)
 {

@@ -10,7 +10,8 @@
 
 #include "lib/types.h"
 
-/* Points stvec at kernelvec. => every hart, before enabling interrupts. */
+/* Points stvec at kernelvec and lets user code read the counters.
+ * => every hart, before enabling interrupts. */
 void trap_inithart(void);
 
 /* Returns to user space for the current process. => interrupts any. */
@@ -27,8 +28,9 @@ const char *trap_cause_name(uint64 scause);
 void timer_init(uint64 timebase_hz);   /* once, hart 0 */
 void timer_inithart(void);             /* every hart: first deadline */
 void timer_intr(void);                 /* a tick on this hart */
-uint64 timer_ticks(void);              /* global ticks since boot (hart 0's) */
-/* Sleeps n ticks. Returns 0, or -1 if the process was killed meanwhile. */
+uint64 timer_ticks(void);              /* global ticks since boot; takes ticks_lock */
+/* Sleeps n ticks. Returns 0, or -1 if the process was killed meanwhile.
+ * => holds no lock; may sleep. */
 int timer_sleep(uint64 n);
 uint64 timer_hart_ticks(int hart);     /* ticks taken by one hart */
 

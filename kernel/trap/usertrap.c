@@ -17,7 +17,7 @@
 extern char trampoline[], uservec[], userret[];
 extern char kernelvec[];
 
-void usertrap(void);
+static void usertrap(void);
 
 /* The access a page-fault cause stands for. */
 static int
@@ -35,7 +35,7 @@ fault_access(uint64 scause)
   }
 }
 
-void
+static void
 usertrap(void)
 {
   uint64 scause = csr_read(scause);

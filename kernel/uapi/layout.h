@@ -44,4 +44,8 @@
 #define MMAP_BEGIN   (MMAP_END - MMAP_PAGES * PGSIZE)
 #define USER_BASE    PGSIZE
 
+#ifndef __ASSEMBLER__
+_Static_assert(MMAP_END == STACK_BOTTOM, "the mmap area ends at the stack's guard");
+#endif
+
 #endif /* UAPI_LAYOUT_H */

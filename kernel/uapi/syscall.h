@@ -1,7 +1,7 @@
 /*
  * syscall.h: system call numbers (DESIGN.md 5), shared by the kernel's
- * dispatcher and the user library's stubs (user/lib/usys.S). Numbers match
- * xv6 where the call exists there; calls of our own start at 27.
+ * dispatcher and the user library's stubs (user/lib/usys.S). 1-21 match
+ * xv6; 22-26 are the contract's own; calls this kernel adds start at 27.
  */
 #ifndef UAPI_SYSCALL_H
 #define UAPI_SYSCALL_H
