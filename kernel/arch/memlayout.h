@@ -20,6 +20,7 @@
 #define UART0_IRQ      10
 
 #define KERNBASE       0x80000000UL   /* -kernel loads us here, -bios none */
+#define VIRT_TIMEBASE_HZ 10000000UL   /* virt's timer; the device tree says so too */
 
 /* PLIC register offsets; context 2h+1 is hart h's supervisor mode. */
 #define PLIC_PRIORITY(irq)    (PLIC_BASE + 4UL * (irq))

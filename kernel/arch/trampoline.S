@@ -13,7 +13,7 @@
 .section .trampoline, "ax"
 # Exact alignment padding (no linker relaxation), so the page is one page.
 .option norelax
-.balign 4096
+.balign PGSIZE
 .globl trampoline
 trampoline:
 
@@ -108,6 +108,6 @@ userret:
         ld      a0, TF_A0(a0)
         sret
 
-.balign 4096
+.balign PGSIZE
 .globl trampoline_end
 trampoline_end:

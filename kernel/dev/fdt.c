@@ -16,6 +16,11 @@
 #define FDT_NOP        4
 #define FDT_END        9
 
+/* Header fields: byte offsets of big-endian 32-bit words. */
+#define FDT_OFF_TOTALSIZE   4
+#define FDT_OFF_DT_STRUCT   8
+#define FDT_OFF_DT_STRINGS  12
+
 struct boot_info boot_info;
 
 static uint32
@@ -55,9 +60,9 @@ fdt_parse(uint64 dtb, struct boot_info *bi)
   memset(bi, 0, sizeof(*bi));
   if (base == NULL || be32(base) != FDT_MAGIC)
     return -1;
-  const uint8 *p = base + be32(base + 8);
-  const char *strings = (const char *)base + be32(base + 12);
-  const uint8 *limit = base + be32(base + 4);
+  const uint8 *p = base + be32(base + FDT_OFF_DT_STRUCT);
+  const char *strings = (const char *)base + be32(base + FDT_OFF_DT_STRINGS);
+  const uint8 *limit = base + be32(base + FDT_OFF_TOTALSIZE);
 
   while (p < limit) {
     uint32 token = be32(p);

@@ -9,6 +9,8 @@
 #include "dev/dev.h"
 
 #define RHR 0   /* receive holding register (read) */
+#define DLL 0   /* divisor latch, low byte (while LCR_BAUD_LATCH) */
+#define DLM 1   /* divisor latch, high byte (while LCR_BAUD_LATCH) */
 #define THR 0   /* transmit holding register (write) */
 #define IER 1   /* interrupt enable */
 #define IER_RX_ENABLE 0x01
@@ -29,8 +31,8 @@ uart_init(void)
 {
   uart[IER] = 0;
   uart[LCR] = LCR_BAUD_LATCH;
-  uart[0] = 0x03;          /* divisor 3: 38400 baud (QEMU ignores it) */
-  uart[1] = 0x00;
+  uart[DLL] = 0x03;        /* divisor 3: 38400 baud (QEMU ignores it) */
+  uart[DLM] = 0x00;
   uart[LCR] = LCR_EIGHT_BITS;
   uart[FCR] = FCR_FIFO_ENABLE | FCR_FIFO_CLEAR;
   uart[IER] = IER_RX_ENABLE;

@@ -19,7 +19,8 @@
 #include "sync/spinlock.h"
 
 #define REPORT_BYTES     1024
-#define PANIC_WAIT_TIME  5000000UL   /* half a second at virt's 10 MHz timebase */
+#define PANIC_WAIT_TIME  (VIRT_TIMEBASE_HZ / 2)   /* half a second */
+#define BACKTRACE_DEPTH  24
 
 volatile int panicking;              /* [a] hart id + 1 of the panicking hart */
 int panic_nharts = 1;                /* [I] set by main once harts are up */
@@ -46,7 +47,7 @@ backtrace_format(uint64 fp, char *buf, int n, int *len)
   uint64 top = (fp + KSTACK_SIZE - 1) & ~(uint64)(KSTACK_SIZE - 1);
   uint64 bottom = top - KSTACK_SIZE;
 
-  for (int depth = 0; depth < 24 && fp > bottom + 16 && fp <= top && *len < n;
+  for (int depth = 0; depth < BACKTRACE_DEPTH && fp > bottom + 16 && fp <= top && *len < n;
        depth++) {
     uint64 ra = *(uint64 *)(fp - 8);
     if (ra == 0)

@@ -14,7 +14,7 @@ header(void)
   const struct progimage_header *h = (const void *)progimage_start;
   uint64 size = (uint64)(progimage_end - progimage_start);
 
-  if (size < sizeof(*h) || memcmp(h->magic, PROGIMAGE_MAGIC, 8) != 0 ||
+  if (size < sizeof(*h) || memcmp(h->magic, PROGIMAGE_MAGIC, sizeof(h->magic)) != 0 ||
       sizeof(*h) + h->count * sizeof(struct progimage_entry) > size)
     panic("progimage: the embedded program image is corrupt");
   return h;

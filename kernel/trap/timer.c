@@ -5,6 +5,7 @@
  * 0 also advances the global clock that uptime and sleep use, under
  * ticks_lock, and wakes the sleepers.
  */
+#include "arch/memlayout.h"
 #include "arch/riscv.h"
 #include "lib/lib.h"
 #include "param.h"
@@ -21,7 +22,7 @@ void
 timer_init(uint64 timebase_hz)
 {
   if (timebase_hz == 0)
-    timebase_hz = 10000000;     /* virt's 10 MHz, if the tree lacked it */
+    timebase_hz = VIRT_TIMEBASE_HZ;   /* if the tree lacked it */
   interval = timebase_hz / TICK_HZ;
   spinlock_init(&ticks_lock, "ticks", LOCK_RANK_TICKS);
 }
