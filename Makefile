@@ -10,6 +10,7 @@
 #   BOOTARGS  extra kernel boot arguments (QEMU -append)
 #   LEAK=1   a kernel that leaks one user page on purpose (checks the checkers)
 #   INVERT_LOCKS=1  a kernel that takes two locks out of order on purpose
+#   NO_SHOOTDOWN=1  a kernel that skips the remote TLB flush on purpose
 
 include CPUS.mk
 MEM ?= 128M
@@ -28,7 +29,7 @@ GDB := gdb-multiarch
 
 # Each configuration builds in its own folder, so switching CPUS or N_MMAP
 # never mixes objects compiled with different limits.
-BUILD := build/cpus$(CPUS)-nmmap$(N_MMAP)$(if $(filter 1,$(LEAK)),-leak)$(if $(filter 1,$(INVERT_LOCKS)),-invert)
+BUILD := build/cpus$(CPUS)-nmmap$(N_MMAP)$(if $(filter 1,$(LEAK)),-leak)$(if $(filter 1,$(INVERT_LOCKS)),-invert)$(if $(filter 1,$(NO_SHOOTDOWN)),-noshootdown)
 KERNEL := $(BUILD)/kernel.elf
 
 ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
@@ -42,6 +43,9 @@ CFLAGS += -DDEBUG_LEAK_ONE_PAGE   # a test build that leaks one page on purpose
 endif
 ifeq ($(INVERT_LOCKS),1)
 CFLAGS += -DDEBUG_INVERT_LOCKS    # a test build that takes two locks out of order
+endif
+ifeq ($(NO_SHOOTDOWN),1)
+CFLAGS += -DDEBUG_NO_SHOOTDOWN    # a test build that leaves other harts' TLBs stale
 endif
 LDFLAGS := -nostdlib -no-pie -static -Wl,--no-warn-rwx-segments
 
@@ -135,7 +139,8 @@ deps:
 
 # ---- running ----
 
-QEMUOPTS = -machine virt -bios none -kernel $(KERNEL) -m $(MEM) \
+# aclint=on: supervisor software interrupts (SSWI), the TLB shootdown's IPIs.
+QEMUOPTS = -machine virt,aclint=on -bios none -kernel $(KERNEL) -m $(MEM) \
 	-smp $(CPUS) -nographic -no-reboot
 ifeq ($(DETERMINISTIC),1)
 QEMUOPTS += -accel tcg,thread=single -icount shift=$(ICOUNT_SHIFT),sleep=off

@@ -56,6 +56,7 @@ boot_hart0(uint64 dtb)
 
   pmem_init((uint64)end, ram_end);
   mmap_init();
+  uvm_init();
   audit_init();
   kvm_init(ram_end);
   proc_init();

@@ -12,7 +12,9 @@
 #ifndef N_MMAP
 #define N_MMAP 256      /* mmap_region_node structs in the shared pool */
 #endif
-#define NPROC 64         /* process slots */
+/* Process-table slots (threads included): grows with the harts, so every
+ * hart can keep several threaded workers busy. */
+#define NPROC (32 + 16 * NCPU)
 #define NFILE 256        /* open files, all processes together */
 #define BOOTARGS_MAX 256 /* bytes of the -append string kept */
 #define TICK_HZ 100      /* timer interrupts per second on every hart */

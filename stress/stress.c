@@ -4,7 +4,9 @@
  *   stress [--seed N] [--duration S] [--workers W]
  *
  * Prints the seed, takes a memstat baseline, starts W workers (each a
- * forked process running worker_run with its own seed) and prints a
+ * forked process with its own seed: even ones run worker_run, processes
+ * of one thread; odd ones threadwork_run, processes of 2-4 threads
+ * sharing an address space) and prints a
  * progress line every two seconds from their reports. When every worker
  * and every orphan is gone it prints the leak report (memstat against the
  * baseline: exact free pages, free nodes and pages per kind) and the
@@ -12,6 +14,7 @@
  * Lines starting "stress-csv:" are samples for tools/stress-plot.sh.
  */
 #include "lib/stress.h"
+#include "lib/threadwork.h"
 #include "lib/worker.h"
 
 #define WORKERS_MAX    32
@@ -53,8 +56,9 @@ progress(const struct run *r)
     all += n;
     len += snprintf(line + len, sizeof(line) - len, " %s=%d", op_names[op], (int)n);
   }
-  printf("%s | lazy-faults=%d free-pages=%d free-nodes=%d procs=%d\n", line,
-         (int)m.lazy_faults, (int)m.pages_free, (int)m.nodes_free, (int)m.nprocs);
+  printf("%s | lazy-faults=%d shootdowns=%d ipis=%d free-pages=%d free-nodes=%d "
+         "procs=%d\n", line, (int)m.lazy_faults, (int)m.tlb_shootdowns, (int)m.ipis,
+         (int)m.pages_free, (int)m.nodes_free, (int)m.nprocs);
   printf("stress-csv: %d,%d,%d,%d,%d,%d\n", secs, (int)m.pages_free,
          (int)m.nodes_free, (int)all, (int)m.lazy_faults, (int)m.nprocs);
 }
@@ -79,7 +83,10 @@ start_workers(struct run *r)
     }
     if (pid == 0) {
       close(fds[0]);
-      worker_run(i, r->seed * 1000003ULL + (uint64)i, deadline, fds[1]);
+      uint64 seed = r->seed * 1000003ULL + (uint64)i;
+      if (i % 2 == 1)
+        threadwork_run(i, seed, deadline, fds[1]);
+      worker_run(i, seed, deadline, fds[1]);
     }
   }
   close(fds[1]);
@@ -155,6 +162,9 @@ main(int argc, char **argv)
   }
   printf("stress: PASS seed %d: %d operations, nothing leaked\n", (int)r.seed,
          (int)(total_ops(&r, OP_FORK) + total_ops(&r, OP_EXEC) + total_ops(&r, OP_SBRK) +
-               total_ops(&r, OP_MMAP) + total_ops(&r, OP_MUNMAP) + total_ops(&r, OP_PIPE)));
+               total_ops(&r, OP_MMAP) + total_ops(&r, OP_MUNMAP) + total_ops(&r, OP_PIPE) +
+               total_ops(&r, OP_T_SAME_PAGE) + total_ops(&r, OP_T_UNMAP) +
+               total_ops(&r, OP_T_FORK) + total_ops(&r, OP_T_EXEC) +
+               total_ops(&r, OP_T_EXIT) + total_ops(&r, OP_T_KILL)));
   return 0;
 }

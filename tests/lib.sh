@@ -51,7 +51,7 @@ qemu_boot() {
   local log=$1 secs=$2 kernel=$3 smp=$4 mem=$5 args=$6
   shift 6
   local in=${QEMU_STDIN:-/dev/null}
-  timeout --signal=KILL "$secs" qemu-system-riscv64 -machine virt -bios none \
+  timeout --signal=KILL "$secs" qemu-system-riscv64 -machine virt,aclint=on -bios none \
     -kernel "$kernel" -m "$mem" -smp "$smp" -nographic -no-reboot \
     -append "$args" "$@" <"$in" >"$log" 2>&1 &
   local pid=$!

@@ -3,8 +3,9 @@
 # and 4 harts must pass with a clean leak report; two DETERMINISTIC runs
 # with one seed must print byte-identical consoles; a 30 s fuzz run at 4
 # harts must pass the same checks; and a kernel built to leak one page
-# (LEAK=1) must make the run fail and name the leak, which shows the
-# checker can fail.
+# (LEAK=1) must make the run fail and name the leak, and a kernel built to
+# skip the remote TLB flush (NO_SHOOTDOWN=1) must make it fail naming a
+# stale access, which shows the checkers can fail.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -69,6 +70,19 @@ if [ "$rc" -ne 0 ] && grep -qE '^  pages user .*delta 1   <-- LEAK$' "$log" &&
   tap_ok "a kernel that leaks one page fails the stress run, which names the leak"
 else
   tap_fail "a kernel that leaks one page fails the stress run, which names the leak" \
+    "status $rc (log: ${log#$TOP/})"
+fi
+# The thread workers catch a missing shootdown: a thread that reads a page
+# after munmap returned (its hart kept the translation) sees poison or
+# another page's data, or one that writes it trips pmem's poison check.
+run_stress noshootdown CPUS=4 SEED=5 NO_SHOOTDOWN=1 DURATION=10
+rc=$?
+log="$LOGDIR/stress-noshootdown.out"
+if [ "$rc" -ne 0 ] &&
+   grep -qE 'a thread read a value it should not have|pmem: free page 0x[0-9a-f]+ written at offset [0-9]+ after free' "$log"; then
+  tap_ok "a kernel without TLB shootdown fails the stress run, which names the stale access"
+else
+  tap_fail "a kernel without TLB shootdown fails the stress run, which names the stale access" \
     "status $rc (log: ${log#$TOP/})"
 fi
 tap_done

@@ -47,6 +47,24 @@ int memaudit(struct memaudit *a);
  * uapi/failinject.h). Returns the allocations counted since the last call. */
 int failinject(int what, int nth, int ppm, int seed);
 
+/* ---- threads ----
+ * clone: a new thread of the caller's process, sharing its address space
+ * (heap, break, mmap regions) and with duplicates of its open files. It
+ * runs fn(arg) on stack (the top of memory the caller provides, 16-byte
+ * aligned); when fn returns, the thread ends with status 0. Returns the
+ * thread's id (> 0), or -1: no slot or memory, fn or stack not user
+ * memory, stack misaligned.
+ * join: waits for thread tid (any thread the caller created if 0) to end,
+ * stores its status unless status is 0, reaps it and returns its id; -1
+ * if it is not an unjoined thread the caller created, or status is bad.
+ * exit() in a cloned thread ends only that thread; in the first thread, it
+ * ends every thread of the process. */
+int clone(void (*fn)(void *), void *arg, void *stack);
+int join(int tid, int *status);
+/* The system call itself: starts at fn with a0 = arg, sp = stack and
+ * ra = ret (clone passes a stub that calls exit(0)). */
+int sys_clone(void (*fn)(void *), void *arg, void *stack, void (*ret)(void));
+
 /* Counters user code may read (the kernel enables them in scounteren):
  * time in timebase ticks (10 MHz on virt) and instructions retired on the
  * current hart. */

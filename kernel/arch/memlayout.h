@@ -15,6 +15,9 @@
 #define CLINT_SIZE     0x10000UL
 #define PLIC_BASE      0x0c000000UL   /* platform-level interrupt controller */
 #define PLIC_SIZE      0x400000UL
+#define SSWI_BASE      0x02f00000UL   /* ACLINT supervisor software interrupts */
+#define SSWI_SIZE      0x4000UL       /*   (-machine virt,aclint=on): one */
+#define SSWI_SETSSIP(hart) (SSWI_BASE + 4UL * (hart))  /* word per hart */
 #define UART0_BASE     0x10000000UL   /* ns16550a */
 #define UART0_SIZE     0x1000UL
 #define UART0_IRQ      10
@@ -44,5 +47,16 @@
 #define KSTACK_STRIDE  (2 * KSTACK_SIZE)                 /* stack + guard */
 #define KSTACK_TOP0    ((1UL << 38) - KSTACK_STRIDE)     /* below TRAMPOLINE */
 #define KSTACK(slot)   (KSTACK_TOP0 - (unsigned long)(slot) * KSTACK_STRIDE - KSTACK_SIZE)
+
+/*
+ * Trapframes of threads made by clone. A thread's registers are saved at the
+ * address in sscratch, so each thread of one address space needs its own
+ * page. The first thread of a process uses TRAPFRAME (uapi/layout.h); the
+ * others use a window in the upper, kernel half of the Sv39 space of their
+ * shared user table: one page per process slot, kernel-only (no PTE_U), so
+ * it costs no user address and user code can never reach it.
+ */
+#define TRAPFRAME_CLONE_BASE 0xffffffc000000000UL   /* SV39_UPPER_BEGIN */
+#define TRAPFRAME_CLONE(slot) (TRAPFRAME_CLONE_BASE + (unsigned long)(slot) * 0x1000UL)
 
 #endif /* ARCH_MEMLAYOUT_H */

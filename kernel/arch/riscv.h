@@ -82,6 +82,8 @@
 #define MAKE_SATP(pt)   (SATP_SV39 | ((unsigned long)(pt) >> PGSHIFT))
 /* One past the highest virtual address Sv39 allows (kept positive). */
 #define SV39_VA_MAX     (1UL << (9 + 9 + 9 + PGSHIFT - 1))
+/* First va of Sv39's upper half (bits 63..38 all set). */
+#define SV39_UPPER_BEGIN (~0UL << (9 + 9 + 9 + PGSHIFT - 1))
 
 #ifndef __ASSEMBLER__
 

@@ -3,8 +3,11 @@
  * kernel alike, so the code keeps running while satp switches under it.
  *
  * uservec (stvec while in user mode) saves the user registers in the
- * trapframe at TRAPFRAME, switches to the kernel page table and stack, and
- * jumps to usertrap(). userret(satp) does the reverse and srets to user.
+ * running thread's trapframe, whose user-table address userret left in
+ * sscratch (each thread of a shared address space has its own: TRAPFRAME
+ * or TRAPFRAME_CLONE(slot)), switches to the kernel page table and stack,
+ * and jumps to usertrap(). userret(satp, trapframe va) does the reverse
+ * and srets to user.
  * The page holds no data: it is mapped read+execute, without PTE_U.
  */
 #include "arch/trapframe.h"
@@ -20,9 +23,8 @@ trampoline:
 .globl uservec
 .balign 4
 uservec:
-        # a0 goes to sscratch so a0 can point at the trapframe.
-        csrw    sscratch, a0
-        li      a0, TRAPFRAME
+        # Swap: a0 points at this thread's trapframe, sscratch keeps user a0.
+        csrrw   a0, sscratch, a0
         sd      ra, TF_RA(a0)
         sd      sp, TF_SP(a0)
         sd      gp, TF_GP(a0)
@@ -70,11 +72,12 @@ uservec:
 .globl userret
 .balign 4
 userret:
-        # a0: the user page table's satp.
+        # a0: the user page table's satp; a1: the thread's trapframe there.
         sfence.vma zero, zero
         csrw    satp, a0
         sfence.vma zero, zero
-        li      a0, TRAPFRAME
+        csrw    sscratch, a1
+        mv      a0, a1
         ld      ra, TF_RA(a0)
         ld      sp, TF_SP(a0)
         ld      gp, TF_GP(a0)

@@ -41,6 +41,7 @@ kvm_init(uint64 ram_end)
 
   kvm_map(FINISHER_BASE, FINISHER_SIZE, PTE_R | PTE_W);
   kvm_map(CLINT_BASE, CLINT_SIZE, PTE_R | PTE_W);
+  kvm_map(SSWI_BASE, SSWI_SIZE, PTE_R | PTE_W);
   kvm_map(PLIC_BASE, PLIC_SIZE, PTE_R | PTE_W);
   kvm_map(UART0_BASE, UART0_SIZE, PTE_R | PTE_W);
   kvm_map(KERNBASE, (uint64)etext - KERNBASE, PTE_R | PTE_X);
@@ -80,25 +81,23 @@ kvm_inithart(void)
   sfence_vma();
 }
 
-static void
-audit_level(pagetable_t pt, int level, uint64 base, struct audit *a)
+static int
+audit_visit(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level)
 {
-  audit_page(a, (uint64)pt, PMEM_PGTBL, 0);
-  for (int i = 0; i < PT_ENTRIES; i++) {
-    pte_t pte = pt[i];
-    if (!(pte & PTE_V))
-      continue;
-    uint64 va = base + ((uint64)i << PX_SHIFT(level));
-    if (!(pte & PTE_LEAF_MASK))
-      audit_level((pagetable_t)PTE2PA(pte), level - 1, va, a);
-    else if (va >= KSTACK(NPROC - 1) && va < KSTACK_TOP0)
-      audit_page(a, PTE2PA(pte), PMEM_KSTACK, 0);
-    /* Other leaves map RAM, devices and the trampoline, not pmem pages. */
-  }
+  (void)level;
+  if (!(*pte & PTE_LEAF_MASK))
+    audit_page(w->arg, PTE2PA(*pte), PMEM_PGTBL, 0);
+  else if (va >= KSTACK(NPROC - 1) && va < KSTACK_TOP0)
+    audit_page(w->arg, PTE2PA(*pte), PMEM_KSTACK, 0);
+  /* Other leaves map RAM, devices and the trampoline, not pmem pages. */
+  return 0;
 }
 
 void
 kvm_audit(struct audit *a)
 {
-  audit_level(kernel_pagetable, 2, 0, a);
+  struct pgtbl_walker w = { audit_visit, NULL, a };
+
+  audit_page(a, (uint64)kernel_pagetable, PMEM_PGTBL, 0);
+  pgtbl_walk_range(kernel_pagetable, 0, PGTBL_VA_END, &w);
 }

@@ -9,8 +9,10 @@
  *          (rank LOCK_RANK_POOL, a leaf), free list with head insertion.
  *          An empty pool returns NULL.
  *   kvm    the kernel page table, identical on every hart.
- *   uvm    a process's address space: page table, heap break, region list,
- *          the lazy fault path, and the copies between kernel and user.
+ *   uvm    address spaces: reference-counted objects shared by a process's
+ *          threads; page table, heap break, region list, the lazy fault
+ *          path, and the copies between kernel and user.
+ *   tlb    which harts may cache a space's translations, and shootdown.
  */
 #ifndef MM_MM_H
 #define MM_MM_H
@@ -51,6 +53,14 @@ void *pmem_alloc(int kind, int owner);
 /* Returns the page at pa. => panics if pa is not a managed page or is
  * already free. Takes the pmem lock. */
 void pmem_free(void *pa);
+
+/* A chain of allocated pages waiting to be freed together (the pages a TLB
+ * shootdown must finish with first), linked through their records, never
+ * through their bytes: a hart still reading a page through a stale
+ * translation sees its old contents until the free. head is the first
+ * page's address, 0 for an empty chain. => head is the caller's alone. */
+void pmem_chain_add(uint64 *head, void *pa);
+void pmem_chain_free(uint64 *head);
 
 /* Names of the page kinds (uapi/memstat.h), for messages. */
 extern const char *const pmem_kind_names[PMEM_NKINDS];
@@ -154,7 +164,6 @@ void audit_page(struct audit *a, uint64 pa, int kind, int shared);
 void audit_node(struct audit *a, const struct mmap_region_node *n);
 
 /* Walk their own structures, calling audit_page/audit_node. */
-void uvm_audit(struct uvm *vm, struct audit *a);   /* => holds vm->lock */
 void kvm_audit(struct audit *a);
 void mmap_audit(struct audit *a);                  /* the pool's free list */
 
@@ -178,11 +187,35 @@ pte_t *pgtbl_walk(pagetable_t pt, uint64 va, int alloc, int owner);
 int pgtbl_map(pagetable_t pt, uint64 va, uint64 pa, uint64 size, uint64 perm,
               int owner);
 
+/*
+ * The range walker. Visits every valid PTE whose range meets [begin, end),
+ * in address order, a table's entry before the entries of the table it
+ * points to. VAs are Sv39 addresses without sign extension: the upper half
+ * starts at SV39_VA_MAX and the whole space ends at PGTBL_VA_END.
+ *   visit       called for each valid PTE with its va and level (0: leaf
+ *               level); it may change or clear the PTE. Nonzero stops the
+ *               walk, which then returns nonzero.
+ *   drop_table  if set, a table the walk leaves with no valid entry is
+ *               unlinked from its parent and handed to it (free, gather).
+ *               The root is never dropped.
+ * arg is the caller's. => whoever guards pt's entries is held.
+ */
+#define PGTBL_VA_END (1UL << 39)
+struct pgtbl_walker {
+  int (*visit)(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level);
+  void (*drop_table)(struct pgtbl_walker *w, pagetable_t pt);
+  void *arg;
+};
+int pgtbl_walk_range(pagetable_t pt, uint64 begin, uint64 end,
+                     struct pgtbl_walker *w);
+/* 1 if no entry of pt is valid. */
+int pgtbl_is_empty(pagetable_t pt);
+
 /* Maps the trampoline page at TRAMPOLINE (read+execute, kernel only).
  * Returns 0, or -1 if a page-table page could not be had. */
 int kvm_map_trampoline(pagetable_t pt);
 
-/* ---- uvm.c, fault.c ---- */
+/* ---- uvm.c, usercopy.c, fault.c: user address spaces ---- */
 
 /* Kinds of access, as PROT_* bits. */
 #define ACCESS_READ  0x1
@@ -190,79 +223,162 @@ int kvm_map_trampoline(pagetable_t pt);
 #define ACCESS_EXEC  0x4
 
 /*
- * A user address space. The lock (rank LOCK_RANK_VM) guards every field and
- * the page table's user mappings; the fault path, the user copies, sbrk,
- * mmap/munmap, fork's copy and exit's teardown all take it.
+ * A user address space: an object of its own, shared by every thread of a
+ * process and reference counted. mm allocates it (uvm_alloc) from a static
+ * pool of NPROC and frees it when the last reference goes (uvm_put).
+ *
+ * Lock key:
+ *   [vm]  vm->lock (rank LOCK_RANK_VM), a spinlock held only for short
+ *         metadata work: the region list, the break, and every change to
+ *         the page table's entries. Never held while a page is zeroed by a
+ *         fault, nor while this hart waits for other harts to flush.
+ *   [a]   atomic
+ *   [I]   set by uvm_alloc, unchanged until the slot is free again
+ *
+ * Rules (docs/design.md, "Address spaces"):
+ *   - A fault allocates and zeroes its page with no lock held, then takes
+ *     vm->lock, checks again that the page is still wanted and still
+ *     absent, and installs it (or frees it): harts faulting different
+ *     pages run in parallel, and harts faulting the same page end with
+ *     exactly one page.
+ *   - Nothing a table pointed to (a user page, a page-table page) is freed
+ *     while some hart may still cache a translation to it: whoever clears
+ *     PTEs gathers what they pointed to, drops vm->lock, shoots down every
+ *     hart in vm->harts, and only then frees (tlb.c).
  */
 struct uvm {
   struct spinlock lock;
-  pagetable_t pt;                     /* [lock] root, or NULL when empty */
-  uint64 image_end;                   /* [lock] page aligned; the heap starts here */
-  uint64 brk;                         /* [lock] [image_end, brk) is the heap */
-  struct mmap_region_node *regions;   /* [lock] sorted by begin */
-  int pid;                            /* [lock] owner of its pages */
+  int in_use;                         /* [a] 0: a free slot of the pool */
+  int refs;                           /* [a] holders: threads, exec, fork */
+  int id;                             /* [I] owner id of its pages (pmem) */
+  uint64 harts;                       /* [a] bit h: hart h runs a thread of it */
+  pagetable_t pt;                     /* [vm] root; NULL once torn down */
+  uint64 image_end;                   /* [vm] page aligned; the heap starts here */
+  uint64 brk;                         /* [vm] [image_end, brk) is the heap */
+  struct mmap_region_node *regions;   /* [vm] sorted by begin */
 };
 
-/* Names vm's lock; vm starts empty. */
-void uvm_setup(struct uvm *vm, int pid);
+/* Pages (user or page-table) whose PTEs were cleared, waiting for the
+ * shootdown that lets them be freed (tlb.c): a pmem chain. */
+struct tlb_gather {
+  uint64 head;       /* pa of the first page, 0 if none */
+  uint64 npages;
+};
 
-/* Gives vm a fresh page table holding only the trampoline and the trapframe
- * page at trapframe_pa. Returns 0, or -1 with vm still empty. */
-int uvm_init(struct uvm *vm, uint64 trapframe_pa);
+/* Names the pool's locks. => once, hart 0. */
+void uvm_init(void);
 
-/* Frees every user page, page-table page and region node of vm; it is
- * empty afterwards. => holds vm->lock, or vm is private to the caller. */
-void uvm_free(struct uvm *vm);
+/* A new address space holding only the trampoline, with one reference, or
+ * NULL if no slot or page could be had. */
+struct uvm *uvm_alloc(void);
+
+/* Takes / drops a reference. The last put flushes every hart that ran the
+ * space and frees its pages, page-table pages and region nodes.
+ * => uvm_put holds no spinlock (it may wait for other harts). */
+void uvm_get(struct uvm *vm);
+void uvm_put(struct uvm *vm);
+
+/* Maps / unmaps a thread's trapframe page pa at va (TRAPFRAME or
+ * TRAPFRAME_CLONE(slot)), kernel-only. The page stays the thread's.
+ * uvm_map_trapframe returns 0, or -1 if a page-table page could not be had.
+ * => take vm->lock. */
+int uvm_map_trapframe(struct uvm *vm, uint64 va, uint64 pa);
+void uvm_unmap_trapframe(struct uvm *vm, uint64 va);
 
 /* Frees every leaf page mapped below TRAPFRAME and every page-table page,
  * recursively; the trampoline and trapframe pages are not freed (they are
- * not the table's). */
+ * not the table's). => no hart may cache a translation of pt any more. */
 void uvm_destroy_pgtbl(pagetable_t pt);
 
-/* Makes empty vm `to` a copy of `from`: the same mapped pages (copied),
- * lazy holes left lazy, the same break and regions. Returns 0, or -1 with
- * `to` empty again and nothing leaked. => takes from->lock. */
-int uvm_copy_pgtbl(struct uvm *from, struct uvm *to, uint64 trapframe_pa);
+/* Makes the new space `to` (fresh from uvm_alloc) a copy of `from`: the
+ * same mapped pages (copied word by word, so a sibling's concurrent store
+ * is seen whole or not at all), lazy holes left lazy, the same break and
+ * regions. Returns 0, or -1 with `to` unchanged and nothing leaked.
+ * => takes from->lock. */
+int uvm_copy_pgtbl(struct uvm *from, struct uvm *to);
 
 /* Maps zeroed pages over [va, va + size) with PTE perm (exec's segments).
  * Returns 0 or -1. => vm private to the caller. */
 int uvm_map_zeroed(struct uvm *vm, uint64 va, uint64 size, uint64 perm);
 
-/* Frees the pages mapped in [begin, end) and any page-table page left
- * empty. => holds vm->lock. */
-void uvm_unmap_range(struct uvm *vm, uint64 begin, uint64 end);
+/* Clears the PTEs of [begin, end) (page aligned, below TRAPFRAME) and
+ * gathers the pages they mapped and the page-table pages left empty, for
+ * tlb_gather_finish to free after the shootdown. => holds vm->lock. */
+void uvm_unmap_gather(struct uvm *vm, uint64 begin, uint64 end,
+                      struct tlb_gather *g);
 
-/* Moves the break by n bytes. Returns the old break, or -1 if the new one
- * would fall below image_end or cross MMAP_BEGIN. Takes vm->lock. */
+/* The system calls' work, once their arguments are decoded.
+ * uvm_sbrk: moves the break by n bytes; the old break, or -1 if the new
+ *   one would fall below image_end or cross MMAP_BEGIN.
+ * uvm_mmap: records a lazy region of npages at addr (0: the lowest gap
+ *   that fits); its start, or 0 if it overlaps, lies outside the area or
+ *   the pool is empty.
+ * uvm_munmap: removes [addr, addr + npages pages); 0, or -1 with nothing
+ *   changed.
+ * A shrink or an unmap returns only after every hart that may cache a
+ * removed page has flushed it; the pages are freed after that.
+ * => hold no spinlock. */
 uint64 uvm_sbrk(struct uvm *vm, long n);
+uint64 uvm_mmap(struct uvm *vm, uint64 addr, uint64 npages, int prot);
+int uvm_munmap(struct uvm *vm, uint64 addr, uint64 npages);
 
 /* Copies between kernel memory and vm. Each returns 0, or -1 if some byte
  * is not accessible to the user in that way. Lazy pages are faulted in.
- * => take vm->lock; must not hold it. */
+ * => hold no spinlock. */
 int copyout(struct uvm *vm, uint64 dstva, const void *src, uint64 len);
 int copyin(struct uvm *vm, void *dst, uint64 srcva, uint64 len);
+/* copyout that never faults a page in: -1 (nothing written) unless every
+ * page is mapped already. => may hold locks of rank below LOCK_RANK_VM. */
+int copyout_nofault(struct uvm *vm, uint64 dstva, const void *src, uint64 len);
 /* Returns 0 if every byte of [va, va + len) allows access (faulting lazy
  * pages in), else -1. Lets a reader check its buffer before it consumes
- * data it could not deliver. => takes vm->lock. */
+ * data it could not deliver. => holds no spinlock. */
 int uvm_check_access(struct uvm *vm, uint64 va, uint64 len, int access);
 /* Copies a NUL-terminated string of at most max bytes (NUL included).
- * Returns its length, or -1 if it is unreadable or longer. => takes
- * vm->lock; must not hold it. */
+ * Returns its length, or -1 if it is unreadable or longer. => holds no
+ * spinlock. */
 int copyinstr(struct uvm *vm, char *dst, uint64 srcva, uint64 max);
 
 /* Prints vm's heap, regions and page table (xv6's vmprint style: one line
  * per valid PTE, ".." per level, index, pte, pa). Takes vm->lock. */
 void uvm_print(struct uvm *vm);
 
+/* Reports every live address space's pages and nodes, each space once. */
+void uvm_audit_all(struct audit *a);
+
 /* fault.c: resolves a user access to va. Returns 0 if the access may now
  * proceed (a lazy page was mapped, or another hart already had), -1 if it
  * violates the address space, FAULT_NOMEM if it is allowed but no page
- * could be had (the caller kills or fails either way). */
+ * could be had (the caller kills or fails either way).
+ * => holds no spinlock. */
 #define FAULT_NOMEM (-2)
-int uvm_fault(struct uvm *vm, uint64 va, int access);   /* => takes vm->lock */
-/* The same, for callers that already hold vm->lock. */
-int uvm_fault_locked(struct uvm *vm, uint64 va, int access);
+int uvm_fault(struct uvm *vm, uint64 va, int access);
 /* Lazy faults served since boot. */
 uint64 uvm_lazy_faults(void);
+
+/* ---- tlb.c: which harts may cache a space's translations, and flushing
+ * them (TLB shootdown) before anything they pointed to is freed ---- */
+
+/* This hart starts / stops running threads of vm (the scheduler, exec,
+ * exit). => interrupts off. */
+void tlb_enter(struct uvm *vm);
+void tlb_leave(struct uvm *vm);
+
+/* Adds the page at pa. => the caller cleared every PTE that maps it. */
+void tlb_gather_page(struct tlb_gather *g, uint64 pa);
+/* Shoots down vm's harts if g holds anything, then frees g's pages.
+ * => holds no spinlock. */
+void tlb_gather_finish(struct uvm *vm, struct tlb_gather *g);
+
+/* Flushes this hart, interrupts every other hart in vm->harts, and waits
+ * until each has flushed. => holds no spinlock. */
+void tlb_shootdown(struct uvm *vm);
+
+/* The supervisor software interrupt handler: serves the flush requests
+ * sent to this hart. => interrupts off. */
+void tlb_intr(void);
+
+/* Fills tlb_shootdowns and ipis of m. */
+void tlb_stat(struct memstat *m);
 
 #endif /* MM_MM_H */

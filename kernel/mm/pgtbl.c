@@ -3,6 +3,11 @@
  * kernel's table and by uvm.c for user tables. Three levels, 512 PTEs each;
  * a PTE with any of R/W/X set is a leaf, one with only V points one level
  * down. Page-table pages come from pmem as PMEM_PGTBL.
+ *
+ * pgtbl_walk_range is the one recursive walker: fork's copy, teardown,
+ * munmap, vmprint and both audits are visit functions over it, so a change
+ * to how tables are walked (shootdown batching, copy-on-write) is made
+ * once, here.
  */
 #include "lib/lib.h"
 #include "mm/mm.h"
@@ -10,8 +15,8 @@
 pte_t *
 pgtbl_walk(pagetable_t pt, uint64 va, int alloc, int owner)
 {
-  if (va >= SV39_VA_MAX)
-    panic("pgtbl: walk of va %p beyond Sv39", (void *)va);
+  if (va >= SV39_VA_MAX && va < SV39_UPPER_BEGIN)
+    panic("pgtbl: walk of va %p, not an Sv39 address", (void *)va);
 
   for (int level = 2; level > 0; level--) {
     pte_t *pte = &pt[PX(level, va)];
@@ -51,4 +56,48 @@ pgtbl_map(pagetable_t pt, uint64 va, uint64 pa, uint64 size, uint64 perm,
     *pte = PA2PTE(pa + off) | perm | PTE_V;
   }
   return 0;
+}
+
+/* One level of pgtbl_walk_range: pt is a level-`level` table covering
+ * [base, base + 512 * span). Returns nonzero if the walk was stopped. */
+static int
+walk_level(pagetable_t pt, int level, uint64 base, uint64 begin, uint64 end,
+           struct pgtbl_walker *w)
+{
+  uint64 span = 1UL << PX_SHIFT(level);
+
+  for (int i = 0; i < PT_ENTRIES; i++) {
+    uint64 va = base + (uint64)i * span;
+    if (va + span <= begin || va >= end || !(pt[i] & PTE_V))
+      continue;
+    if (w->visit != NULL && w->visit(w, &pt[i], va, level) != 0)
+      return 1;
+    if (!(pt[i] & PTE_V) || (pt[i] & PTE_LEAF_MASK))
+      continue;       /* a leaf, or an entry the visit cleared */
+    if (level == 0)
+      panic("pgtbl: level-0 entry %p points to a table", (void *)pt[i]);
+    pagetable_t next = (pagetable_t)PTE2PA(pt[i]);
+    if (walk_level(next, level - 1, va, begin, end, w) != 0)
+      return 1;
+    if (w->drop_table != NULL && pgtbl_is_empty(next)) {
+      pt[i] = 0;
+      w->drop_table(w, next);
+    }
+  }
+  return 0;
+}
+
+int
+pgtbl_walk_range(pagetable_t pt, uint64 begin, uint64 end, struct pgtbl_walker *w)
+{
+  return walk_level(pt, 2, 0, begin, end, w);
+}
+
+int
+pgtbl_is_empty(pagetable_t pt)
+{
+  for (int i = 0; i < PT_ENTRIES; i++)
+    if (pt[i] & PTE_V)
+      return 0;
+  return 1;
 }

@@ -21,7 +21,8 @@
 const char *const pmem_kind_names[PMEM_NKINDS] = PMEM_KIND_NAMES;
 
 struct page_info {
-  uint32 next;     /* [lock] next free page index, NO_PAGE at the end */
+  uint32 next;     /* free: [lock] next free page index, NO_PAGE at the
+                      end; allocated: the owner's, for pmem_chain_add */
   uint8 kind;      /* [lock] enum pmem_kind */
   int32 owner;     /* [lock] pid, 0 for the kernel */
 };
@@ -142,6 +143,34 @@ pmem_free(void *pa)
   pi->next = pmem.free_head;
   pmem.free_head = (uint32)i;
   release(&pmem.lock);
+}
+
+/* The page record i's next link as an address, 0 for none. */
+static uint64
+next_pa(uint32 next)
+{
+  return next == NO_PAGE ? 0 : pmem.base + (uint64)next * PGSIZE;
+}
+
+void
+pmem_chain_add(uint64 *head, void *pa)
+{
+  int64 i = pmem_index(pa);
+
+  if (i < 0)
+    panic("pmem: chain of %p, not a managed page", pa);
+  pmem.info[i].next = *head != 0 ? (uint32)pmem_index((void *)*head) : NO_PAGE;
+  *head = (uint64)pa;
+}
+
+void
+pmem_chain_free(uint64 *head)
+{
+  while (*head != 0) {
+    void *pa = (void *)*head;
+    *head = next_pa(pmem.info[pmem_index(pa)].next);
+    pmem_free(pa);
+  }
 }
 
 int

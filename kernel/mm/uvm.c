@@ -1,103 +1,80 @@
 /*
- * uvm.c: user address spaces: creating, copying (fork) and destroying page
- * tables, the heap break, and the copies between kernel and user memory.
+ * uvm.c: user address spaces as objects: the pool they come from, their
+ * reference counts, creating, copying (fork) and destroying page tables,
+ * and the operations behind sbrk, mmap and munmap.
  *
- * User leaves always carry PTE_U; the trampoline and trapframe pages at the
- * top are the only mappings without it, and they belong to the kernel and
- * the process, not to the table, so teardown unlinks them without freeing.
- * Every page a table maps or uses is counted by pmem under the owner pid.
+ * User leaves always carry PTE_U; the trampoline and the threads'
+ * trapframe pages (TRAPFRAME, and TRAPFRAME_CLONE in the upper half) are
+ * the only mappings without it, and they belong to the kernel and the
+ * threads, not to the table, so teardown unlinks them without freeing.
+ * Every page a table maps or uses is counted by pmem under the space's id.
+ * The lock rules are in mm.h, above struct uvm.
  */
+#include "arch/memlayout.h"
 #include "lib/lib.h"
 #include "mm/mm.h"
+#include "param.h"
 #include "uapi/mman.h"
 
-/* The user-visible va of the entry at index i of a level-`level` table
- * whose own range starts at base. */
-static uint64
-entry_va(uint64 base, int level, int i)
-{
-  return base + ((uint64)i << PX_SHIFT(level));
-}
+static struct uvm pool[NPROC];   /* one per process slot is always enough */
+static int next_id = 1;          /* [a] */
 
 void
-uvm_setup(struct uvm *vm, int pid)
+uvm_init(void)
 {
-  spinlock_init(&vm->lock, "uvm", LOCK_RANK_VM);
-  vm->pt = NULL;
-  vm->image_end = 0;
-  vm->brk = 0;
+  for (int i = 0; i < NPROC; i++)
+    spinlock_init(&pool[i].lock, "uvm", LOCK_RANK_VM);
+}
+
+struct uvm *
+uvm_alloc(void)
+{
+  struct uvm *vm;
+
+  for (vm = pool; vm < &pool[NPROC]; vm++) {
+    int zero = 0;
+    if (__atomic_compare_exchange_n(&vm->in_use, &zero, 1, 0, __ATOMIC_ACQUIRE,
+                                    __ATOMIC_RELAXED))
+      break;
+  }
+  if (vm == &pool[NPROC])
+    return NULL;
+  vm->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+  vm->refs = 1;
+  vm->harts = 0;
+  vm->image_end = vm->brk = 0;
   vm->regions = NULL;
-  vm->pid = pid;
-}
-
-int
-uvm_init(struct uvm *vm, uint64 trapframe_pa)
-{
-  pagetable_t pt = pmem_alloc(PMEM_PGTBL, vm->pid);
-
-  if (pt == NULL)
-    return -1;
-  if (kvm_map_trampoline(pt) != 0 ||
-      pgtbl_map(pt, TRAPFRAME, trapframe_pa, PGSIZE,
-                PTE_R | PTE_W | PTE_A | PTE_D, vm->pid) != 0) {
-    uvm_destroy_pgtbl(pt);
-    return -1;
+  vm->pt = pmem_alloc(PMEM_PGTBL, vm->id);
+  if (vm->pt == NULL || kvm_map_trampoline(vm->pt) != 0) {
+    uvm_destroy_pgtbl(vm->pt);
+    vm->pt = NULL;
+    __atomic_store_n(&vm->in_use, 0, __ATOMIC_RELEASE);
+    return NULL;
   }
-  vm->pt = pt;
-  return 0;
-}
-
-#ifdef DEBUG_LEAK_ONE_PAGE
-/* `make LEAK=1`: forget to free the first page owned by a pid of at least
- * LEAK_PID_MIN that any teardown frees (exit, exec's old image, a failed
- * fork), so the stress suite's leak report and audit can be seen to catch
- * a real leak. Never in a normal build. */
-#define LEAK_PID_MIN 10
-static int leaked;   /* [a] */
-
-static int
-leak_this_page(uint64 pa)
-{
-  return pmem_owner((void *)pa) >= LEAK_PID_MIN &&
-         __sync_bool_compare_and_swap(&leaked, 0, 1);
-}
-#else
-#define leak_this_page(pa) 0
-#endif
-
-static void
-destroy_level(pagetable_t pt, int level, uint64 base)
-{
-  for (int i = 0; i < PT_ENTRIES; i++) {
-    pte_t pte = pt[i];
-    if (!(pte & PTE_V))
-      continue;
-    uint64 va = entry_va(base, level, i);
-    if (pte & PTE_LEAF_MASK) {
-      if (level != 0)
-        panic("uvm: superpage at %p in a user table", (void *)va);
-      if (va < TRAPFRAME && !leak_this_page(PTE2PA(pte)))
-        pmem_free((void *)PTE2PA(pte));
-    } else {
-      destroy_level((pagetable_t)PTE2PA(pte), level - 1, va);
-    }
-    pt[i] = 0;
-  }
-  pmem_free(pt);
+  return vm;
 }
 
 void
-uvm_destroy_pgtbl(pagetable_t pt)
+uvm_get(struct uvm *vm)
 {
-  if (pt != NULL)
-    destroy_level(pt, 2, 0);
+  if (__atomic_fetch_add(&vm->refs, 1, __ATOMIC_RELAXED) <= 0)
+    panic("uvm: get of space %d with no reference", vm->id);
 }
 
 void
-uvm_free(struct uvm *vm)
+uvm_put(struct uvm *vm)
 {
+  int left = __atomic_sub_fetch(&vm->refs, 1, __ATOMIC_ACQ_REL);
+
+  if (left < 0)
+    panic("uvm: put of space %d with no reference", vm->id);
+  if (left > 0)
+    return;
+  /* No thread uses it any more; a hart that ran one may still cache its
+   * translations until it flushes. */
+  tlb_shootdown(vm);
+  acquire(&vm->lock);
   struct mmap_region_node *n, *next;
-
   for (n = vm->regions; n != NULL; n = next) {
     next = n->next;
     mmap_region_free(n);
@@ -106,33 +83,117 @@ uvm_free(struct uvm *vm)
   uvm_destroy_pgtbl(vm->pt);
   vm->pt = NULL;
   vm->image_end = vm->brk = 0;
+  release(&vm->lock);
+  __atomic_store_n(&vm->in_use, 0, __ATOMIC_RELEASE);
 }
 
-/* Copies the user leaves of one table level into `to`. Returns 0 or -1. */
-static int
-copy_level(pagetable_t from, int level, uint64 base, struct uvm *to)
+int
+uvm_map_trapframe(struct uvm *vm, uint64 va, uint64 pa)
 {
-  for (int i = 0; i < PT_ENTRIES; i++) {
-    pte_t pte = from[i];
-    if (!(pte & PTE_V))
-      continue;
-    uint64 va = entry_va(base, level, i);
-    if (!(pte & PTE_LEAF_MASK)) {
-      if (copy_level((pagetable_t)PTE2PA(pte), level - 1, va, to) != 0)
-        return -1;
-      continue;
-    }
-    if (va >= TRAPFRAME)
-      continue;                     /* uvm_init mapped the child's own */
-    void *page = pmem_alloc(PMEM_USER, to->pid);
-    if (page == NULL)
-      return -1;
-    memcpy(page, (void *)PTE2PA(pte), PGSIZE);
-    if (pgtbl_map(to->pt, va, (uint64)page, PGSIZE, PTE_FLAGS(pte) & ~PTE_V,
-                  to->pid) != 0) {
-      pmem_free(page);
-      return -1;
-    }
+  acquire(&vm->lock);
+  int rc = pgtbl_map(vm->pt, va, pa, PGSIZE, PTE_R | PTE_W | PTE_A | PTE_D, vm->id);
+  release(&vm->lock);
+  return rc;
+}
+
+void
+uvm_unmap_trapframe(struct uvm *vm, uint64 va)
+{
+  acquire(&vm->lock);
+  pte_t *pte = pgtbl_walk(vm->pt, va, 0, 0);
+  if (pte == NULL || !(*pte & PTE_V) || (*pte & PTE_U))
+    panic("uvm: no trapframe at %p in space %d", (void *)va, vm->id);
+  /* Only the thread itself reached it, through its own hart's TLB, which
+   * its switch back to the kernel table has flushed. */
+  *pte = 0;
+  release(&vm->lock);
+}
+
+#ifdef DEBUG_LEAK_ONE_PAGE
+/* `make LEAK=1`: forget to free the first page owned by a space of id at
+ * least LEAK_ID_MIN that any teardown frees (exit, exec's old image, a
+ * failed fork), so the stress suite's leak report and audit can be seen
+ * to catch a real leak. Never in a normal build. */
+#define LEAK_ID_MIN 10
+static int leaked;   /* [a] */
+
+static int
+leak_this_page(uint64 pa)
+{
+  return pmem_owner((void *)pa) >= LEAK_ID_MIN &&
+         __sync_bool_compare_and_swap(&leaked, 0, 1);
+}
+#else
+#define leak_this_page(pa) 0
+#endif
+
+/* pgtbl walker visits and table drops, shared by the walks below. */
+static void
+free_table(struct pgtbl_walker *w, pagetable_t pt)
+{
+  (void)w;
+  pmem_free(pt);
+}
+
+static void
+gather_table(struct pgtbl_walker *w, pagetable_t pt)
+{
+  tlb_gather_page(w->arg, (uint64)pt);
+}
+
+/* Frees user leaves and clears every leaf, so every table empties. The
+ * walk's va for the upper half is at or above VA_MAX: kernel-only. */
+static int
+destroy_visit(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level)
+{
+  (void)w;
+  if (!(*pte & PTE_LEAF_MASK))
+    return 0;
+  if (level != 0)
+    panic("uvm: superpage at %p in a user table", (void *)va);
+  if (va < TRAPFRAME && !leak_this_page(PTE2PA(*pte)))
+    pmem_free((void *)PTE2PA(*pte));
+  *pte = 0;
+  return 0;
+}
+
+void
+uvm_destroy_pgtbl(pagetable_t pt)
+{
+  struct pgtbl_walker w = { destroy_visit, free_table, NULL };
+
+  if (pt == NULL)
+    return;
+  pgtbl_walk_range(pt, 0, PGTBL_VA_END, &w);
+  pmem_free(pt);
+}
+
+/* Copies a page with aligned 8-byte loads and stores: a word a sibling
+ * thread stores while fork copies is copied either old or new, never torn. */
+static void
+copy_page_words(uint64 *dst, const volatile uint64 *src)
+{
+  for (int i = 0; i < (int)(PGSIZE / sizeof(uint64)); i++)
+    dst[i] = src[i];
+}
+
+/* Copies one user leaf into the space w->arg. */
+static int
+copy_visit(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level)
+{
+  struct uvm *to = w->arg;
+
+  (void)level;
+  if (!(*pte & PTE_LEAF_MASK))
+    return 0;
+  void *page = pmem_alloc(PMEM_USER, to->id);
+  if (page == NULL)
+    return -1;
+  copy_page_words(page, (const volatile uint64 *)PTE2PA(*pte));
+  if (pgtbl_map(to->pt, va, (uint64)page, PGSIZE, PTE_FLAGS(*pte) & ~PTE_V,
+                to->id) != 0) {
+    pmem_free(page);
+    return -1;
   }
   return 0;
 }
@@ -156,20 +217,42 @@ copy_regions(struct uvm *from, struct uvm *to)
   return 0;
 }
 
-int
-uvm_copy_pgtbl(struct uvm *from, struct uvm *to, uint64 trapframe_pa)
+/* Gives back everything below TRAPFRAME that `to` holds: its user pages,
+ * its page-table pages but the root's trampoline path, its nodes. `to` is
+ * private (no hart runs it), so nothing needs a shootdown. */
+static void
+uvm_empty(struct uvm *to)
 {
-  if (uvm_init(to, trapframe_pa) != 0)
-    return -1;
+  struct mmap_region_node *n, *next;
+
+  for (n = to->regions; n != NULL; n = next) {
+    next = n->next;
+    mmap_region_free(n);
+  }
+  to->regions = NULL;
+  struct tlb_gather g = { 0, 0 };
+  acquire(&to->lock);
+  uvm_unmap_gather(to, USER_BASE, TRAPFRAME, &g);
+  release(&to->lock);
+  tlb_gather_finish(to, &g);
+  to->image_end = to->brk = 0;
+}
+
+int
+uvm_copy_pgtbl(struct uvm *from, struct uvm *to)
+{
+  struct pgtbl_walker w = { copy_visit, NULL, to };
+
   acquire(&from->lock);
-  int rc = copy_level(from->pt, 2, 0, to);
+  /* Below TRAPFRAME: the trampoline and the trapframes are the child's own. */
+  int rc = pgtbl_walk_range(from->pt, 0, TRAPFRAME, &w) != 0 ? -1 : 0;
   if (rc == 0)
     rc = copy_regions(from, to);
   to->image_end = from->image_end;
   to->brk = from->brk;
   release(&from->lock);
   if (rc != 0)
-    uvm_free(to);
+    uvm_empty(to);
   return rc;
 }
 
@@ -177,11 +260,11 @@ int
 uvm_map_zeroed(struct uvm *vm, uint64 va, uint64 size, uint64 perm)
 {
   for (uint64 a = va; a < va + size; a += PGSIZE) {
-    void *page = pmem_alloc(PMEM_USER, vm->pid);
+    void *page = pmem_alloc(PMEM_USER, vm->id);
     if (page == NULL)
       return -1;
     if (pgtbl_map(vm->pt, a, (uint64)page, PGSIZE, perm | PTE_U | PTE_A | PTE_D,
-                  vm->pid) != 0) {
+                  vm->id) != 0) {
       pmem_free(page);
       return -1;
     }
@@ -190,54 +273,33 @@ uvm_map_zeroed(struct uvm *vm, uint64 va, uint64 size, uint64 perm)
 }
 
 static int
-table_is_empty(pagetable_t pt)
+unmap_visit(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level)
 {
-  for (int i = 0; i < PT_ENTRIES; i++)
-    if (pt[i] & PTE_V)
-      return 0;
-  return 1;
-}
-
-/* Unmaps [begin, end) below one table; frees tables it empties. Returns
- * 1 if pt itself is now empty. */
-static int
-unmap_level(pagetable_t pt, int level, uint64 base, uint64 begin, uint64 end)
-{
-  uint64 span = 1UL << PX_SHIFT(level);
-
-  for (int i = 0; i < PT_ENTRIES; i++) {
-    uint64 va = entry_va(base, level, i);
-    if (va + span <= begin || va >= end || !(pt[i] & PTE_V))
-      continue;
-    if (pt[i] & PTE_LEAF_MASK) {
-      pmem_free((void *)PTE2PA(pt[i]));
-      pt[i] = 0;
-    } else {
-      pagetable_t next = (pagetable_t)PTE2PA(pt[i]);
-      if (unmap_level(next, level - 1, va, begin, end)) {
-        pmem_free(next);
-        pt[i] = 0;
-      }
-    }
+  (void)va;
+  (void)level;
+  if (*pte & PTE_LEAF_MASK) {
+    tlb_gather_page(w->arg, PTE2PA(*pte));
+    *pte = 0;
   }
-  return table_is_empty(pt);
+  return 0;
 }
 
 void
-uvm_unmap_range(struct uvm *vm, uint64 begin, uint64 end)
+uvm_unmap_gather(struct uvm *vm, uint64 begin, uint64 end, struct tlb_gather *g)
 {
   if (!holding(&vm->lock))
-    panic("uvm: unmap_range without the vm lock");
+    panic("uvm: unmap without the vm lock");
   if (begin >= end || end > TRAPFRAME || (begin | end) & (PGSIZE - 1))
-    panic("uvm: unmap_range %p..%p", (void *)begin, (void *)end);
-  /* The root always keeps the trapframe and trampoline, so it never empties. */
-  unmap_level(vm->pt, 2, 0, begin, end);
-  sfence_vma();
+    panic("uvm: unmap %p..%p", (void *)begin, (void *)end);
+  struct pgtbl_walker w = { unmap_visit, gather_table, g };
+  pgtbl_walk_range(vm->pt, begin, end, &w);
 }
 
 uint64
 uvm_sbrk(struct uvm *vm, long n)
 {
+  struct tlb_gather g = { 0, 0 };
+
   acquire(&vm->lock);
   uint64 old = vm->brk;
   uint64 new = old + (uint64)n;
@@ -247,143 +309,70 @@ uvm_sbrk(struct uvm *vm, long n)
     return (uint64)-1;
   }
   if (n < 0 && PGROUNDUP(new) < PGROUNDUP(old))
-    uvm_unmap_range(vm, PGROUNDUP(new), PGROUNDUP(old));
+    uvm_unmap_gather(vm, PGROUNDUP(new), PGROUNDUP(old), &g);
   vm->brk = new;
   release(&vm->lock);
+  tlb_gather_finish(vm, &g);
   return old;
 }
 
-/* The kernel address of user page va0 if the user may access it in the
- * given way, faulting lazy pages in; 0 if not. => holds vm->lock. */
-static uint64
-user_page(struct uvm *vm, uint64 va0, int access)
-{
-  if (va0 >= VA_MAX)
-    return 0;
-  pte_t *pte = pgtbl_walk(vm->pt, va0, 0, 0);
-  if (pte == NULL || !(*pte & PTE_V)) {
-    if (uvm_fault_locked(vm, va0, access) != 0)
-      return 0;
-    pte = pgtbl_walk(vm->pt, va0, 0, 0);
-  }
-  if (pte == NULL || !(*pte & PTE_V) || !(*pte & PTE_U))
-    return 0;
-  if ((access & ACCESS_WRITE) && !(*pte & PTE_W))
-    return 0;
-  if ((access & ACCESS_READ) && !(*pte & PTE_R))
-    return 0;
-  return PTE2PA(*pte);
-}
-
-/* Copies len bytes between kernel buf and user va, in the given direction.
- * => takes vm->lock for each page. */
+/* 1 if [addr, addr + npages pages) is page aligned and inside the area. */
 static int
-copy_user(struct uvm *vm, uint64 va, void *buf, uint64 len, int access)
+in_mmap_area(uint64 addr, uint64 npages)
 {
-  char *k = buf;
+  return (addr & (PGSIZE - 1)) == 0 && addr >= MMAP_BEGIN && addr < MMAP_END &&
+         npages >= 1 && npages <= (MMAP_END - addr) / PGSIZE;
+}
 
-  if (va + len < va)
+uint64
+uvm_mmap(struct uvm *vm, uint64 addr, uint64 npages, int prot)
+{
+  acquire(&vm->lock);
+  if (addr == 0)
+    addr = mmap_region_find_free(vm->regions, npages);
+  else if (!in_mmap_area(addr, npages) ||
+           mmap_region_overlaps(vm->regions, addr, npages))
+    addr = 0;
+  if (addr != 0 && mmap_region_insert(&vm->regions, addr, npages, prot) != 0)
+    addr = 0;
+  release(&vm->lock);
+  return addr;
+}
+
+int
+uvm_munmap(struct uvm *vm, uint64 addr, uint64 npages)
+{
+  struct tlb_gather g = { 0, 0 };
+
+  if (!in_mmap_area(addr, npages))
     return -1;
-  while (len > 0) {
-    uint64 va0 = PGROUNDDOWN(va);
-    uint64 off = va - va0;
-    uint64 n = PGSIZE - off < len ? PGSIZE - off : len;
-    acquire(&vm->lock);
-    uint64 pa = user_page(vm, va0, access);
-    if (pa != 0) {
-      if (access & ACCESS_WRITE)
-        memmove((void *)(pa + off), k, n);
-      else
-        memmove(k, (void *)(pa + off), n);
-    }
-    release(&vm->lock);
-    if (pa == 0)
-      return -1;
-    len -= n;
-    k += n;
-    va += n;
-  }
-  return 0;
+  acquire(&vm->lock);
+  int rc = mmap_region_remove(&vm->regions, addr, npages);
+  if (rc == 0)
+    uvm_unmap_gather(vm, addr, addr + npages * PGSIZE, &g);
+  release(&vm->lock);
+  tlb_gather_finish(vm, &g);
+  return rc;
 }
 
-int
-uvm_check_access(struct uvm *vm, uint64 va, uint64 len, int access)
-{
-  if (va + len < va)
-    return -1;
-  for (uint64 a = PGROUNDDOWN(va); a < va + len; a += PGSIZE) {
-    acquire(&vm->lock);
-    uint64 pa = user_page(vm, a, access);
-    release(&vm->lock);
-    if (pa == 0)
-      return -1;
-  }
-  return 0;
-}
-
-int
-copyout(struct uvm *vm, uint64 dstva, const void *src, uint64 len)
-{
-  return copy_user(vm, dstva, (void *)src, len, ACCESS_WRITE);
-}
-
-int
-copyin(struct uvm *vm, void *dst, uint64 srcva, uint64 len)
-{
-  return copy_user(vm, srcva, dst, len, ACCESS_READ);
-}
-
-int
-copyinstr(struct uvm *vm, char *dst, uint64 srcva, uint64 max)
-{
-  uint64 got = 0;
-
-  while (got < max) {
-    uint64 va0 = PGROUNDDOWN(srcva);
-    uint64 off = srcva - va0;
-    acquire(&vm->lock);
-    uint64 pa = user_page(vm, va0, ACCESS_READ);
-    int done = 0;
-    if (pa != 0) {
-      const char *s = (const char *)(pa + off);
-      for (; off < PGSIZE && got < max; off++, got++, srcva++) {
-        dst[got] = *s++;
-        if (dst[got] == '\0') {
-          done = 1;
-          break;
-        }
-      }
-    }
-    release(&vm->lock);
-    if (pa == 0)
-      return -1;
-    if (done)
-      return (int)got;
-  }
-  return -1;
-}
-
-static void
-print_level(pagetable_t pt, int level)
+static int
+print_visit(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level)
 {
   static const char *const indent[] = { " .. .. ..", " .. ..", " .." };
+  pte_t e = *pte;
 
-  for (int i = 0; i < PT_ENTRIES; i++) {
-    pte_t pte = pt[i];
-    if (!(pte & PTE_V))
-      continue;
-    printf("%s%d: pte %p pa %p %c%c%c%c\n", indent[level], i, (void *)pte,
-           (void *)PTE2PA(pte), pte & PTE_R ? 'r' : '-', pte & PTE_W ? 'w' : '-',
-           pte & PTE_X ? 'x' : '-', pte & PTE_U ? 'u' : '-');
-    if (!(pte & PTE_LEAF_MASK))
-      print_level((pagetable_t)PTE2PA(pte), level - 1);
-  }
+  (void)w;
+  printf("%s%d: pte %p pa %p %c%c%c%c\n", indent[level], (int)PX(level, va),
+         (void *)e, (void *)PTE2PA(e), e & PTE_R ? 'r' : '-', e & PTE_W ? 'w' : '-',
+         e & PTE_X ? 'x' : '-', e & PTE_U ? 'u' : '-');
+  return 0;
 }
 
 void
 uvm_print(struct uvm *vm)
 {
   acquire(&vm->lock);
+  printf("space %d, %d references\n", vm->id, __atomic_load_n(&vm->refs, __ATOMIC_RELAXED));
   printf("heap [%p, %p)\n", (void *)vm->image_end, (void *)vm->brk);
   printf("regions (%d):\n", mmap_region_count(vm->regions));
   for (struct mmap_region_node *r = vm->regions; r != NULL; r = r->next)
@@ -392,34 +381,37 @@ uvm_print(struct uvm *vm)
            r->prot & PROT_READ ? 'r' : '-', r->prot & PROT_WRITE ? 'w' : '-',
            r->prot & PROT_EXEC ? 'x' : '-', mmap_region_index(r));
   printf("page table %p\n", (void *)vm->pt);
+  struct pgtbl_walker w = { print_visit, NULL, NULL };
   if (vm->pt != NULL)
-    print_level(vm->pt, 2);
+    pgtbl_walk_range(vm->pt, 0, PGTBL_VA_END, &w);
   release(&vm->lock);
 }
 
-static void
-audit_user_level(pagetable_t pt, int level, uint64 base, struct audit *a)
+static int
+audit_visit(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level)
 {
-  audit_page(a, (uint64)pt, PMEM_PGTBL, 0);
-  for (int i = 0; i < PT_ENTRIES; i++) {
-    pte_t pte = pt[i];
-    if (!(pte & PTE_V))
-      continue;
-    uint64 va = entry_va(base, level, i);
-    if (!(pte & PTE_LEAF_MASK))
-      audit_user_level((pagetable_t)PTE2PA(pte), level - 1, va, a);
-    else if (va < TRAPFRAME)
-      audit_page(a, PTE2PA(pte), PMEM_USER, 0);
-  }
+  (void)level;
+  if (!(*pte & PTE_LEAF_MASK))
+    audit_page(w->arg, PTE2PA(*pte), PMEM_PGTBL, 0);
+  else if (va < TRAPFRAME)
+    audit_page(w->arg, PTE2PA(*pte), PMEM_USER, 0);
+  return 0;
 }
 
 void
-uvm_audit(struct uvm *vm, struct audit *a)
+uvm_audit_all(struct audit *a)
 {
-  if (!holding(&vm->lock))
-    panic("uvm: audit without the vm lock");
-  if (vm->pt != NULL)
-    audit_user_level(vm->pt, 2, 0, a);
-  for (struct mmap_region_node *r = vm->regions; r != NULL; r = r->next)
-    audit_node(a, r);
+  for (struct uvm *vm = pool; vm < &pool[NPROC]; vm++) {
+    if (!__atomic_load_n(&vm->in_use, __ATOMIC_ACQUIRE))
+      continue;
+    struct pgtbl_walker w = { audit_visit, NULL, a };
+    acquire(&vm->lock);
+    if (vm->pt != NULL) {
+      audit_page(a, (uint64)vm->pt, PMEM_PGTBL, 0);
+      pgtbl_walk_range(vm->pt, 0, PGTBL_VA_END, &w);
+    }
+    for (struct mmap_region_node *r = vm->regions; r != NULL; r = r->next)
+      audit_node(a, r);
+    release(&vm->lock);
+  }
 }

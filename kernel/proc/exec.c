@@ -2,7 +2,8 @@
  * exec.c: replace a process's image with a program from the built-in
  * image. The new address space is built whole on the side and swapped in
  * only when nothing can fail any more, so a failed exec leaves the old
- * image exactly as it was.
+ * image exactly as it was. Once it cannot fail, it ends every other thread
+ * of the process (proc_unshare_threads) and the caller takes over.
  *
  * Segments: text read+execute, data read+write, never both write and
  * execute; the heap starts at the page after the last segment. The stack
@@ -105,34 +106,34 @@ int
 exec(const char *path, char *const *argv)
 {
   struct proc *p = myproc();
-  struct uvm nv;
   uint64 size, entry, sp, uargv;
   int argc;
 
   const uint8 *elf = progimage_find(path, &size);
   if (elf == NULL)
     return -1;
-  uvm_setup(&nv, p->pid);
-  if (uvm_init(&nv, (uint64)p->trapframe) != 0)
+  /* The new image, built whole on the side; the caller becomes the
+   * process's only thread, so its trapframe goes at TRAPFRAME. */
+  struct uvm *nv = uvm_alloc();
+  if (nv == NULL)
     return -1;
-  if ((entry = load_elf(&nv, elf, size)) == 0 ||
-      (sp = push_args(&nv, argv, &argc, &uargv)) == 0) {
-    uvm_free(&nv);
+  if (uvm_map_trapframe(nv, TRAPFRAME, (uint64)p->trapframe) != 0 ||
+      (entry = load_elf(nv, elf, size)) == 0 ||
+      (sp = push_args(nv, argv, &argc, &uargv)) == 0 ||
+      proc_unshare_threads() != 0) {
+    uvm_put(nv);
     return -1;
   }
 
-  /* Point of no return: swap the new image in, then free the old one. */
-  acquire(&p->vm.lock);
-  pagetable_t old_pt = p->vm.pt;
-  struct mmap_region_node *old_regions = p->vm.regions;
-  p->vm.pt = nv.pt;
-  p->vm.image_end = nv.image_end;
-  p->vm.brk = nv.brk;
-  p->vm.regions = nv.regions;
-  release(&p->vm.lock);
-  nv.pt = old_pt;
-  nv.regions = old_regions;
-  uvm_free(&nv);
+  /* Point of no return: the other threads are gone; swap the new image
+   * in, then drop the old one (its last reference: it is freed). */
+  uint64 old_tf = p->trapframe_va;
+  struct uvm *old = proc_switch_vm(nv);
+  p->trapframe_va = TRAPFRAME;
+  if (old != NULL) {
+    uvm_unmap_trapframe(old, old_tf);
+    uvm_put(old);
+  }
 
   strlcpy(p->name, path, sizeof(p->name));
   p->trapframe->epc = entry;

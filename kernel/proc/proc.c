@@ -4,10 +4,16 @@
  *
  * A slot goes UNUSED -> USED (being built, by proc_alloc) -> RUNNABLE ->
  * RUNNING <-> SLEEPING/RUNNABLE -> ZOMBIE (exit) -> UNUSED (the parent's
- * wait, through proc_free). A zombie keeps only its slot, its exit status
- * and its trapframe page: exit gives back the address space and files
- * itself, so an orphaned zombie waiting for init holds almost nothing.
- * Kernel stacks are per slot and never freed (kvm.c maps them at boot).
+ * wait, a creator's join, or the group's leader, through proc_free). A
+ * zombie keeps only its slot, its exit status and its trapframe page: exit
+ * gives back its reference to the address space and its files itself, so
+ * an orphaned zombie waiting for init holds almost nothing. Kernel stacks
+ * are per slot and never freed (kvm.c maps them at boot).
+ *
+ * Threads (proc.h): clone adds a thread to the caller's group; a leader's
+ * exit, a kill or a fatal fault ends the whole group, the leader reaping
+ * the others before it becomes a zombie; exec from any thread first ends
+ * the others and takes the leader's place (proc_unshare_threads).
  */
 #include "arch/memlayout.h"
 #include "arch/riscv.h"
@@ -77,22 +83,29 @@ proc_init(void)
     p->slot = i;
     p->kstack = KSTACK(i);
     p->hart = -1;
-    uvm_setup(&p->vm, 0);
   }
 }
 
 /* Gives back what proc_alloc took and frees the slot.
- * => holds p->lock; p's files are closed; and wait_lock is held, or p never
- * had a parent (a slot fork was still building). */
+ * => holds p->lock; p's files are closed and its address space dropped;
+ * and wait_lock is held, or p never had a parent (a slot fork or clone
+ * was still building). */
 static void
 proc_free(struct proc *p)
 {
+  if (p->vm != NULL)
+    panic("proc: freeing slot %d that still has space %d", p->slot, p->vm->id);
   if (p->trapframe)
     pmem_free(p->trapframe);
   p->trapframe = NULL;
-  uvm_free(&p->vm);
+  p->trapframe_va = 0;
   p->pid = 0;
   p->parent = NULL;
+  p->group = NULL;
+  p->is_thread = 0;
+  p->nthreads = 0;
+  p->group_exit = 0;
+  p->group_exec = NULL;
   p->name[0] = '\0';
   p->chan = NULL;
   p->killed = 0;
@@ -100,8 +113,8 @@ proc_free(struct proc *p)
   p->state = UNUSED;
 }
 
-/* Finds an UNUSED slot and readies it to run forkret on its kernel stack
- * with an empty address space. Returns it in state USED, unlocked: USED
+/* Finds an UNUSED slot and readies it to run forkret on its kernel stack,
+ * with no address space yet. Returns it in state USED, unlocked: USED
  * keeps every other hart away from its private fields (the scheduler runs
  * only RUNNABLE slots, proc_alloc takes only UNUSED ones), so the caller
  * fills it in without p->lock and without upsetting the lock order.
@@ -128,7 +141,6 @@ proc_alloc(void)
     release(&p->lock);
     return NULL;
   }
-  uvm_setup(&p->vm, p->pid);
   memset(&p->context, 0, sizeof(p->context));
   p->context.ra = (uint64)forkret;
   p->context.sp = p->kstack + KSTACK_SIZE;
@@ -136,10 +148,36 @@ proc_alloc(void)
   return p;
 }
 
-/* Undoes proc_alloc for a slot that never ran. */
+/* Drops p's files and its reference to its address space, unmapping its
+ * trapframe there. => p is the caller, or a USED slot that never ran;
+ * holds no lock. */
+static void
+proc_drop(struct proc *p)
+{
+  for (int fd = 0; fd < NOFILE; fd++) {
+    if (p->ofile[fd]) {
+      file_close(p->ofile[fd]);
+      p->ofile[fd] = NULL;
+    }
+  }
+  struct uvm *vm = p->vm;
+  if (vm == NULL)
+    return;
+  uvm_unmap_trapframe(vm, p->trapframe_va);
+  push_off();
+  if (p == myproc())
+    tlb_leave(vm);
+  p->vm = NULL;
+  pop_off();
+  uvm_put(vm);
+}
+
+/* Undoes proc_alloc (and whatever fork or clone added) for a slot that
+ * never ran. */
 static void
 proc_unalloc(struct proc *p)
 {
+  proc_drop(p);
   acquire(&p->lock);
   proc_free(p);
   release(&p->lock);
@@ -180,14 +218,25 @@ proc_userinit(const char *const *argv)
   if (p == NULL)
     panic("proc: no slot for init");
   initproc = p;
-  if (uvm_init(&p->vm, (uint64)p->trapframe) != 0)
-    panic("proc: no memory for init");
   init_argv = argv;
   p->ofile[0] = file_console(1, 0);
   p->ofile[1] = file_console(0, 1);
   p->ofile[2] = file_dup(p->ofile[1]);
   strlcpy(p->name, "init", sizeof(p->name));
+  acquire(&wait_lock);
+  p->group = p;
+  release(&wait_lock);
   proc_start(p);
+}
+
+/* Gives np duplicates of p's open files and p's name. */
+static void
+proc_inherit(struct proc *p, struct proc *np)
+{
+  for (int fd = 0; fd < NOFILE; fd++)
+    if (p->ofile[fd])
+      np->ofile[fd] = file_dup(p->ofile[fd]);
+  strlcpy(np->name, p->name, sizeof(np->name));
 }
 
 int
@@ -198,32 +247,199 @@ proc_fork(void)
 
   if (np == NULL)
     return -1;
-  if (uvm_copy_pgtbl(&p->vm, &np->vm, (uint64)np->trapframe) != 0) {
+  struct uvm *vm = uvm_alloc();
+  if (vm == NULL) {
     proc_unalloc(np);
     return -1;
   }
+  if (uvm_copy_pgtbl(p->vm, vm) != 0 ||
+      uvm_map_trapframe(vm, TRAPFRAME, (uint64)np->trapframe) != 0) {
+    uvm_put(vm);
+    proc_unalloc(np);
+    return -1;
+  }
+  np->vm = vm;
+  np->trapframe_va = TRAPFRAME;
   *np->trapframe = *p->trapframe;
   np->trapframe->a0 = 0;                  /* fork returns 0 in the child */
   failinject_fork(p, np);
-  for (int fd = 0; fd < NOFILE; fd++)
-    if (p->ofile[fd])
-      np->ofile[fd] = file_dup(p->ofile[fd]);
-  strlcpy(np->name, p->name, sizeof(np->name));
+  proc_inherit(p, np);
   int pid = np->pid;
 
   acquire(&wait_lock);
   np->parent = p;
+  np->group = np;
   release(&wait_lock);
   proc_start(np);
   return pid;
 }
 
-/* Hands p's children to init. => holds wait_lock. */
+int
+proc_clone(uint64 fn, uint64 arg, uint64 stack, uint64 ret)
+{
+  struct proc *p = myproc();
+  struct uvm *vm = p->vm;
+
+  if (stack % 16 != 0 || stack < USER_BASE + 16 ||
+      uvm_check_access(vm, fn, 1, ACCESS_EXEC) != 0 ||
+      uvm_check_access(vm, ret, 1, ACCESS_EXEC) != 0 ||
+      uvm_check_access(vm, stack - 16, 16, ACCESS_WRITE) != 0)
+    return -1;
+  struct proc *np = proc_alloc();
+  if (np == NULL)
+    return -1;
+  if (uvm_map_trapframe(vm, TRAPFRAME_CLONE(np->slot), (uint64)np->trapframe) != 0) {
+    proc_unalloc(np);
+    return -1;
+  }
+  uvm_get(vm);
+  np->vm = vm;
+  np->trapframe_va = TRAPFRAME_CLONE(np->slot);
+  *np->trapframe = *p->trapframe;
+  np->trapframe->epc = fn;
+  np->trapframe->sp = stack;
+  np->trapframe->a0 = arg;
+  np->trapframe->ra = ret;
+  proc_inherit(p, np);
+  int tid = np->pid;
+
+  acquire(&wait_lock);
+  struct proc *leader = p->group;
+  if (leader->group_exit) {
+    /* Every thread is being ended: a new one would escape the count. */
+    release(&wait_lock);
+    proc_unalloc(np);
+    return -1;
+  }
+  np->parent = p;
+  np->group = leader;
+  np->is_thread = 1;
+  leader->nthreads++;
+  release(&wait_lock);
+  failinject_fork(p, np);
+  proc_start(np);
+  return tid;
+}
+
+/* Marks every thread of leader's group but skip killed, waking sleepers.
+ * => holds wait_lock. */
+static void
+group_kill(struct proc *leader, struct proc *skip)
+{
+  for (struct proc *q = proc_table; q < &proc_table[NPROC]; q++) {
+    if (q == skip || q->group != leader)
+      continue;
+    acquire(&q->lock);
+    if (q->state != UNUSED) {
+      q->killed = 1;
+      if (q->state == SLEEPING)
+        q->state = RUNNABLE;    /* sleep loops check killed */
+    }
+    release(&q->lock);
+  }
+}
+
+/* Reaps a zombie clone q of leader's group. => holds wait_lock and q->lock. */
+static void
+reap_thread(struct proc *leader, struct proc *q)
+{
+  leader->nthreads--;
+  proc_free(q);
+}
+
+/* Waits until every thread of leader's group but me is a zombie, then
+ * reaps them all, except the leader itself if me is not the leader.
+ * => holds wait_lock; the others have been killed; may sleep. */
+static void
+group_collect(struct proc *leader, struct proc *me)
+{
+  for (;;) {
+    int running = 0;
+    for (struct proc *q = proc_table; q < &proc_table[NPROC]; q++) {
+      if (q == me || q->group != leader)
+        continue;
+      acquire(&q->lock);
+      if (q->state != ZOMBIE)
+        running++;
+      else if (q != leader)
+        reap_thread(leader, q);
+      release(&q->lock);
+    }
+    if (running == 0)
+      return;
+    sleep_nokill(leader, &wait_lock);
+  }
+}
+
+int
+proc_unshare_threads(void)
+{
+  struct proc *p = myproc();
+
+  acquire(&wait_lock);
+  struct proc *leader = p->group;
+  if (leader->nthreads == 0) {
+    release(&wait_lock);
+    return 0;                   /* alone already */
+  }
+  if (leader->group_exit || proc_killed(p)) {
+    release(&wait_lock);
+    return -1;
+  }
+  leader->group_exit = 1;
+  leader->group_exec = p;
+  group_kill(leader, p);
+  group_collect(leader, p);
+  if (p != leader) {
+    /* Take the leader's place: its id, its parent, its group. The leader
+     * left as a plain thread (proc_exit saw group_exec), so its children
+     * went to init and its slot holds only the id and the parent link. */
+    acquire(&leader->lock);
+    int pid = leader->pid;
+    struct proc *parent = leader->parent;
+    leader->nthreads = 0;
+    proc_free(leader);
+    release(&leader->lock);
+    acquire(&p->lock);
+    p->pid = pid;
+    release(&p->lock);
+    p->parent = parent;
+    p->group = p;
+    p->is_thread = 0;
+  }
+  p->nthreads = 0;
+  p->group_exit = 0;
+  p->group_exec = NULL;
+  release(&wait_lock);
+  return 0;
+}
+
+struct uvm *
+proc_switch_vm(struct uvm *vm)
+{
+  struct proc *p = myproc();
+
+  push_off();
+  struct uvm *old = p->vm;
+  if (old != NULL)
+    tlb_leave(old);
+  tlb_enter(vm);
+  p->vm = vm;
+  pop_off();
+  return old;
+}
+
+/* Hands p's forked children to init; threads p created are left for the
+ * group's end (no one else may join them). => holds wait_lock. */
 static void
 reparent(struct proc *p)
 {
   for (struct proc *pp = proc_table; pp < &proc_table[NPROC]; pp++) {
-    if (pp->parent == p) {
+    if (pp->parent != p)
+      continue;
+    if (pp->is_thread) {
+      pp->parent = NULL;
+    } else {
       pp->parent = initproc;
       wakeup(initproc);
     }
@@ -239,20 +455,24 @@ proc_exit(int status)
     panic("proc: init exiting with status %d", status);
   failinject_exit(p);
 
-  for (int fd = 0; fd < NOFILE; fd++) {
-    if (p->ofile[fd]) {
-      file_close(p->ofile[fd]);
-      p->ofile[fd] = NULL;
-    }
+  acquire(&wait_lock);
+  struct proc *leader = p->group;
+  if (p == leader && leader->group_exec == NULL) {
+    /* The whole process ends: every other thread first. */
+    leader->group_exit = 1;
+    group_kill(leader, p);
+    group_collect(leader, p);
   }
-  /* Give the address space back now, so a zombie holds no memory. */
-  acquire(&p->vm.lock);
-  uvm_free(&p->vm);
-  release(&p->vm.lock);
+  release(&wait_lock);
+
+  /* Give files and memory back now, so a zombie holds almost nothing. */
+  proc_drop(p);
 
   acquire(&wait_lock);
   reparent(p);
-  wakeup(p->parent);
+  if (p->parent != NULL)
+    wakeup(p->parent);
+  wakeup(leader);               /* a leader or an exec collecting threads */
   acquire(&p->lock);
   p->xstate = status;
   p->state = ZOMBIE;
@@ -266,18 +486,25 @@ proc_wait(uint64 status_uva)
 {
   struct proc *p = myproc();
 
+  /* Fault the status word in first: under the locks below the copy may
+   * not fault, and a bad pointer must fail before a child is reaped. */
+  if (status_uva != 0 &&
+      uvm_check_access(p->vm, status_uva, sizeof(int), ACCESS_WRITE) != 0)
+    return -1;
   acquire(&wait_lock);
   for (;;) {
     int have_kids = 0;
     for (struct proc *pp = proc_table; pp < &proc_table[NPROC]; pp++) {
-      if (pp->parent != p)
+      if (pp->parent != p || pp->is_thread)
         continue;
       have_kids = 1;
       acquire(&pp->lock);
-      if (pp->state == ZOMBIE) {
+      /* A leader whose exec'ing thread is taking its place is a zombie
+       * with a thread still counted: not done yet. */
+      if (pp->state == ZOMBIE && pp->nthreads == 0) {
         int pid = pp->pid;
         if (status_uva != 0 &&
-            copyout(&p->vm, status_uva, &pp->xstate, sizeof(pp->xstate)) != 0) {
+            copyout_nofault(p->vm, status_uva, &pp->xstate, sizeof(pp->xstate)) != 0) {
           /* The child stays a zombie; a later wait can still reap it. */
           release(&pp->lock);
           release(&wait_lock);
@@ -299,23 +526,68 @@ proc_wait(uint64 status_uva)
 }
 
 int
+proc_join(int tid, uint64 status_uva)
+{
+  struct proc *p = myproc();
+
+  if (tid < 0 || (status_uva != 0 &&
+                  uvm_check_access(p->vm, status_uva, sizeof(int), ACCESS_WRITE) != 0))
+    return -1;
+  acquire(&wait_lock);
+  for (;;) {
+    int found = 0;
+    for (struct proc *q = proc_table; q < &proc_table[NPROC]; q++) {
+      if (q->parent != p || !q->is_thread)
+        continue;
+      acquire(&q->lock);
+      if (tid != 0 && q->pid != tid) {
+        release(&q->lock);
+        continue;
+      }
+      found = 1;
+      if (q->state == ZOMBIE) {
+        int id = q->pid;
+        if (status_uva != 0 &&
+            copyout_nofault(p->vm, status_uva, &q->xstate, sizeof(q->xstate)) != 0) {
+          release(&q->lock);
+          release(&wait_lock);
+          return -1;
+        }
+        reap_thread(p->group, q);
+        release(&q->lock);
+        release(&wait_lock);
+        return id;
+      }
+      release(&q->lock);
+    }
+    if (!found || proc_killed(p)) {
+      release(&wait_lock);
+      return -1;
+    }
+    sleep(p, &wait_lock);
+  }
+}
+
+int
 proc_kill(int pid)
 {
   /* init reaps every orphan and may not die: refusing keeps a user
    * program from taking the kernel down with it. */
   if (initproc != NULL && pid == initproc->pid)
     return -1;
+  acquire(&wait_lock);
   for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
     acquire(&p->lock);
-    if (p->pid == pid && p->state != UNUSED) {
-      p->killed = 1;
-      if (p->state == SLEEPING)
-        p->state = RUNNABLE;    /* sleep loops check killed */
-      release(&p->lock);
+    int match = p->pid == pid && p->state != UNUSED;
+    release(&p->lock);
+    /* A slot still being built has no group yet, and so no one to kill. */
+    if (match && p->group != NULL) {
+      group_kill(p->group, NULL);
+      release(&wait_lock);
       return 0;
     }
-    release(&p->lock);
   }
+  release(&wait_lock);
   return -1;
 }
 
@@ -328,9 +600,9 @@ proc_is_init(struct proc *p)
 void
 proc_setkilled(struct proc *p)
 {
-  acquire(&p->lock);
-  p->killed = 1;
-  release(&p->lock);
+  acquire(&wait_lock);
+  group_kill(p->group, NULL);
+  release(&wait_lock);
 }
 
 int
@@ -353,7 +625,7 @@ proc_count(void)
   /* `make INVERT_LOCKS=1`: count with the caller's address-space lock held,
    * so the first p->lock is taken out of order (PROC ranks below VM) and
    * the checker must panic. Never in a normal build. */
-  acquire(&myproc()->vm.lock);
+  acquire(&myproc()->vm->lock);
 #endif
   for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
     acquire(&p->lock);
@@ -361,7 +633,7 @@ proc_count(void)
     release(&p->lock);
   }
 #ifdef DEBUG_INVERT_LOCKS
-  release(&myproc()->vm.lock);
+  release(&myproc()->vm->lock);
 #endif
   return n;
 }
@@ -369,7 +641,7 @@ proc_count(void)
 uint64
 proc_sbrk(long n)
 {
-  return uvm_sbrk(&myproc()->vm, n);
+  return uvm_sbrk(myproc()->vm, n);
 }
 
 void
@@ -377,15 +649,9 @@ proc_audit(struct audit *a)
 {
   for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
     acquire(&p->lock);
-    /* A USED slot is being built or torn down by fork without its vm lock;
-     * it has no settled address space to audit yet. */
-    if (p->state != UNUSED && p->state != USED) {
-      if (p->trapframe != NULL)
-        audit_page(a, (uint64)p->trapframe, PMEM_TRAPFRAME, 0);
-      acquire(&p->vm.lock);
-      uvm_audit(&p->vm, a);
-      release(&p->vm.lock);
-    }
+    /* A USED slot is being built or torn down by fork without its lock. */
+    if (p->state != UNUSED && p->state != USED && p->trapframe != NULL)
+      audit_page(a, (uint64)p->trapframe, PMEM_TRAPFRAME, 0);
     release(&p->lock);
   }
 }

@@ -6,12 +6,20 @@
  *   [w]  wait_lock (rank LOCK_RANK_WAIT): parent links
  *   [o]  private to the process itself while it runs; others touch it only
  *        when the process cannot run (UNUSED/USED, or ZOMBIE under [p])
- *   [v]  p->vm.lock (rank LOCK_RANK_VM)
  *   [I]  set once when the slot is set up at boot
  *
- * Lock order: wait_lock, then one p->lock, then a vm.lock (wait copies a
+ * Threads: a process is a group of process-table entries sharing one
+ * address space (struct uvm, reference counted by mm). The group's first
+ * thread (made by fork or exec) is its leader and stands for the process:
+ * its id is the process id, its parent waits for it, and its slot holds
+ * the group's bookkeeping (nthreads, group_exit, group_exec). A thread
+ * made by clone (is_thread) is joined by the thread that created it and
+ * never waited for. The leader becomes a zombie its parent may reap only
+ * once every other thread of the group has been reaped.
+ *
+ * Lock order: wait_lock, then one p->lock, then a uvm lock (wait copies a
  * child's status into the parent's space while holding the child's
- * p->lock); see sync/spinlock.h. A hart switches to a process holding p->lock and
+ * p->lock, without faulting); see sync/spinlock.h. A hart switches to a process holding p->lock and
  * the process releases it (and the reverse in sched), so p->lock is the
  * only lock held across swtch.
  */
@@ -75,17 +83,29 @@ struct proc {
   int pid;                      /* [p]; the process may read its own without it */
   int hart;                     /* [p] hart it runs or last ran on */
 
-  struct proc *parent;          /* [w]; proc_free clears it, under wait_lock or
+  struct proc *parent;          /* [w] forked it, or (a thread) cloned it;
+                                   proc_free clears it, under wait_lock or
                                    on a slot that never had a parent */
+  struct proc *group;           /* [w] the group's leader (itself for one) */
+  int is_thread;                /* [w] made by clone */
+  int nthreads;                 /* [w] leader: other threads not yet reaped */
+  int group_exit;               /* [w] leader: the group is ending (exit, or
+                                   an exec replacing every thread) */
+  struct proc *group_exec;      /* [w] leader: the thread whose exec ends
+                                   the others, or NULL */
 
   int slot;                     /* [I] index in the table */
   uint64 kstack;                /* [I] bottom of its kernel stack (KSTACK) */
   struct trapframe *trapframe;  /* [p] the pointer; [o] the page it points to */
+  uint64 trapframe_va;          /* [o] where vm maps it: TRAPFRAME for a
+                                   leader, TRAPFRAME_CLONE(slot) for a clone */
   struct context context;       /* [o] */
   struct file *ofile[NOFILE];   /* [o] */
   char name[PROC_NAME];         /* [o] program name */
   struct failpoint fail;        /* [o] failure injection */
-  struct uvm vm;                /* [v] user address space */
+  struct uvm *vm;               /* [o] the address space, shared with the
+                                   group; NULL before init's exec and from
+                                   exit on */
 };
 
 /* Per-hart scheduler state; only its own hart touches it. */
@@ -109,22 +129,39 @@ void proc_userinit(const char *const *argv);  /* hart 0: the first process */
  * nothing kept). => holds no lock. */
 int proc_fork(void);
 /* Ends the caller with status: gives back its memory and files, wakes the
- * parent. => holds no lock; never returns; panics for init. */
+ * parent. A leader first ends and reaps every other thread of its group;
+ * a clone ends alone. => holds no lock; never returns; panics for init. */
 void proc_exit(int status) __attribute__((noreturn));
+/* A new thread of the caller's process, running fn(arg) on stack with ra
+ * = ret (the user library's exit stub). Returns its id, or -1 (bad
+ * argument, no slot or memory, the process ending). => holds no lock. */
+int proc_clone(uint64 fn, uint64 arg, uint64 stack, uint64 ret);
+/* Reaps a thread the caller created (tid, or any if 0), copying its status
+ * to status_uva (0: none). Returns its id, or -1 (none, bad pointer,
+ * killed). => holds no lock; may sleep. */
+int proc_join(int tid, uint64 status_uva);
+/* Ends every other thread of the caller's process and makes the caller its
+ * leader, keeping the process id (exec). Returns 0, or -1 with nothing
+ * changed if the process is already ending. => holds no lock; may sleep. */
+int proc_unshare_threads(void);
+/* Makes vm the caller's address space (exec), moving this hart's bit in
+ * the harts masks; returns the old one for the caller to put. */
+struct uvm *proc_switch_vm(struct uvm *vm);
 /* Reaps a zombie child, copying its status to status_uva (0: none).
  * Returns its pid, or -1 (no children, bad pointer, killed).
  * => holds no lock; may sleep. */
 int proc_wait(uint64 status_uva);
-/* Marks pid killed (waking it if asleep); 0, or -1 if there is no such
- * process or it is init. => holds no lock. */
+/* Marks every thread of pid's process killed (waking those asleep); 0, or
+ * -1 if there is no such process or it is init. => holds no lock. */
 int proc_kill(int pid);
-/* Set / read p->killed. => take p->lock: hold no lock of rank >= PROC. */
+/* proc_setkilled kills p's whole process, proc_killed reads p->killed.
+ * => take wait_lock and p->lock: hold no lock of rank >= WAIT / PROC. */
 void proc_setkilled(struct proc *p);
 int proc_killed(struct proc *p);
 int proc_is_init(struct proc *p);         /* init may never be killed */
 int proc_count(void);                     /* slots not UNUSED */
-/* Reports every live process's trapframe, page table and regions to the
- * audit. => no process lock held. */
+/* Reports every live thread's trapframe page to the audit (address spaces
+ * are audited by mm, each once). => no process lock held. */
 void proc_audit(struct audit *a);
 /* Grows or shrinks the caller's heap by n bytes; returns the old break or -1. */
 uint64 proc_sbrk(long n);
@@ -146,6 +183,9 @@ void yield(void);
 /* Atomically releases lk and sleeps on chan; reacquires lk on wakeup.
  * => holds lk (and nothing else); may not hold p->lock. */
 void sleep(void *chan, struct spinlock *lk);
+/* The same, but a kill does not cut it short: for waits whose event is
+ * sure to come (a group's leader waiting for its killed threads). */
+void sleep_nokill(void *chan, struct spinlock *lk);
 void wakeup(void *chan);                  /* => must not hold any p->lock */
 
 /* ---- exec.c ---- */

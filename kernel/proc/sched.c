@@ -49,7 +49,12 @@ scheduler(void)
         p->state = RUNNING;
         p->hart = (int)r_tp();
         c->proc = p;
+        /* While p runs here, this hart may cache its space's translations. */
+        if (p->vm != NULL)
+          tlb_enter(p->vm);
         swtch(&c->context, &p->context);
+        if (p->vm != NULL)
+          tlb_leave(p->vm);
         c->proc = NULL;
         ran = 1;
       }
@@ -95,8 +100,10 @@ yield(void)
   release(&p->lock);
 }
 
-void
-sleep(void *chan, struct spinlock *lk)
+/* sleep and sleep_nokill: releases lk and sleeps on chan; a kill cuts the
+ * sleep short only if interruptible. */
+static void
+sleep_on(void *chan, struct spinlock *lk, int interruptible)
 {
   struct proc *p = myproc();
 
@@ -107,7 +114,7 @@ sleep(void *chan, struct spinlock *lk)
   /* A kill that came after the caller last checked would find us RUNNING
    * and only set killed; sleeping now would lose it. Every caller loops
    * and checks killed again. */
-  if (!p->killed) {
+  if (!interruptible || !p->killed) {
     p->chan = chan;
     p->state = SLEEPING;
     sched();
@@ -115,6 +122,18 @@ sleep(void *chan, struct spinlock *lk)
   }
   release(&p->lock);
   acquire(lk);
+}
+
+void
+sleep(void *chan, struct spinlock *lk)
+{
+  sleep_on(chan, lk, 1);
+}
+
+void
+sleep_nokill(void *chan, struct spinlock *lk)
+{
+  sleep_on(chan, lk, 0);
 }
 
 void

@@ -43,7 +43,7 @@ sys_read(void)
 
   if (f == NULL)
     return (uint64)-1;
-  return (uint64)(int64)file_read(f, &myproc()->vm, argraw(1), (int)argraw(2));
+  return (uint64)(int64)file_read(f, myproc()->vm, argraw(1), (int)argraw(2));
 }
 
 uint64
@@ -53,7 +53,7 @@ sys_write(void)
 
   if (f == NULL)
     return (uint64)-1;
-  return (uint64)(int64)file_write(f, &myproc()->vm, argraw(1), (int)argraw(2));
+  return (uint64)(int64)file_write(f, myproc()->vm, argraw(1), (int)argraw(2));
 }
 
 uint64
@@ -78,12 +78,12 @@ sys_pipe(void)
 
   /* Check where the fds go before making anything: a failed call must
    * write nothing, not half of the array. */
-  if (uvm_check_access(&p->vm, argraw(0), sizeof(fds), ACCESS_WRITE) != 0 ||
+  if (uvm_check_access(p->vm, argraw(0), sizeof(fds), ACCESS_WRITE) != 0 ||
       pipe_alloc(&rf, &wf, p->pid) != 0)
     return (uint64)-1;
   fds[0] = fd_alloc(rf);
   fds[1] = fds[0] < 0 ? -1 : fd_alloc(wf);
-  if (fds[1] < 0 || copyout(&p->vm, argraw(0), fds, sizeof(fds)) != 0) {
+  if (fds[1] < 0 || copyout(p->vm, argraw(0), fds, sizeof(fds)) != 0) {
     if (fds[0] >= 0)
       p->ofile[fds[0]] = NULL;
     if (fds[1] >= 0)

@@ -1,8 +1,8 @@
 /*
  * sys_mem.c: system calls about memory: sbrk, mmap, munmap, memstat and the
- * vmprint debugging call. mmap and munmap check every argument before they
- * change anything (DESIGN.md 5); their pages come later, from the fault
- * path, or go at once, through uvm_unmap_range.
+ * vmprint debugging call. They decode and check their arguments; the work
+ * is mm's (uvm_sbrk, uvm_mmap, uvm_munmap), which changes nothing when it
+ * fails.
  */
 #include "lib/lib.h"
 #include "mm/mm.h"
@@ -22,7 +22,7 @@ uint64
 sys_memstat(void)
 {
   struct memstat m;
-  struct uvm *vm = &myproc()->vm;
+  struct uvm *vm = myproc()->vm;
 
   /* Fault the buffer in first, so the counts are taken after any page
    * the copy itself needs: two snapshots into one buffer compare exactly. */
@@ -33,6 +33,7 @@ sys_memstat(void)
   mmap_stat(&m);
   m.nprocs = (uint64)proc_count();
   m.lazy_faults = uvm_lazy_faults();
+  tlb_stat(&m);
   if (copyout(vm, argraw(0), &m, sizeof(m)) != 0)
     return (uint64)-1;
   return 0;
@@ -47,14 +48,6 @@ len_to_pages(uint64 len)
   return PGROUNDUP(len) / PGSIZE;
 }
 
-/* 1 if [addr, addr + npages pages) is page aligned and inside the area. */
-static int
-in_mmap_area(uint64 addr, uint64 npages)
-{
-  return (addr & (PGSIZE - 1)) == 0 && addr >= MMAP_BEGIN && addr < MMAP_END &&
-         npages <= (MMAP_END - addr) / PGSIZE;
-}
-
 uint64
 sys_mmap(void)
 {
@@ -62,7 +55,6 @@ sys_mmap(void)
   uint64 npages = len_to_pages(argraw(1));
   uint64 prot = argraw(2);
   uint64 flags = argraw(3);
-  struct uvm *vm = &myproc()->vm;
 
   /* Whole registers: stray high bits are an error, not ignored. */
   if (npages == 0 || prot == 0 || (prot & ~(uint64)PROT_MASK) != 0 ||
@@ -70,34 +62,18 @@ sys_mmap(void)
     return (uint64)MAP_FAILED;
   if (prot & PROT_WRITE)
     prot |= PROT_READ;         /* RISC-V has no write-only pages */
-
-  acquire(&vm->lock);
-  if (addr == 0)
-    addr = mmap_region_find_free(vm->regions, npages);
-  else if (!in_mmap_area(addr, npages) ||
-           mmap_region_overlaps(vm->regions, addr, npages))
-    addr = 0;
-  if (addr != 0 && mmap_region_insert(&vm->regions, addr, npages, (int)prot) != 0)
-    addr = 0;
-  release(&vm->lock);
+  addr = uvm_mmap(myproc()->vm, addr, npages, (int)prot);
   return addr != 0 ? addr : (uint64)MAP_FAILED;
 }
 
 uint64
 sys_munmap(void)
 {
-  uint64 addr = argraw(0);
   uint64 npages = len_to_pages(argraw(1));
-  struct uvm *vm = &myproc()->vm;
 
-  if (npages == 0 || !in_mmap_area(addr, npages))
+  if (npages == 0)
     return (uint64)-1;
-  acquire(&vm->lock);
-  int rc = mmap_region_remove(&vm->regions, addr, npages);
-  if (rc == 0)
-    uvm_unmap_range(vm, addr, addr + npages * PGSIZE);
-  release(&vm->lock);
-  return (uint64)(int64)rc;
+  return (uint64)(int64)uvm_munmap(myproc()->vm, argraw(0), npages);
 }
 
 uint64
@@ -106,7 +82,7 @@ sys_vmprint(void)
   struct proc *p = myproc();
 
   printf("pid %d (%s) address space:\n", p->pid, p->name);
-  uvm_print(&p->vm);
+  uvm_print(p->vm);
   return 0;
 }
 
@@ -115,16 +91,17 @@ sys_memaudit(void)
 {
   struct memaudit out;
 
-  if (uvm_check_access(&myproc()->vm, argraw(0), sizeof(out), ACCESS_WRITE) != 0)
+  if (uvm_check_access(myproc()->vm, argraw(0), sizeof(out), ACCESS_WRITE) != 0)
     return (uint64)-1;
   struct audit *a = audit_begin();
 
   kvm_audit(a);
   proc_audit(a);
+  uvm_audit_all(a);
   file_audit(a);
   mmap_audit(a);
   audit_end(a, &out);
-  if (copyout(&myproc()->vm, argraw(0), &out, sizeof(out)) != 0)
+  if (copyout(myproc()->vm, argraw(0), &out, sizeof(out)) != 0)
     return (uint64)-1;
   return 0;
 }

@@ -29,6 +29,18 @@ sys_wait(void)
 }
 
 uint64
+sys_clone(void)
+{
+  return (uint64)(int64)proc_clone(argraw(0), argraw(1), argraw(2), argraw(3));
+}
+
+uint64
+sys_join(void)
+{
+  return (uint64)(int64)proc_join((int)argraw(0), argraw(1));
+}
+
+uint64
 sys_kill(void)
 {
   return (uint64)(int64)proc_kill((int)argraw(0));
@@ -83,7 +95,7 @@ sys_exec(void)
   uint64 uargv = argraw(1);
   int rc = -1;
 
-  if (copyinstr(&p->vm, path, argraw(0), sizeof(path)) < 0)
+  if (copyinstr(p->vm, path, argraw(0), sizeof(path)) < 0)
     return (uint64)-1;
   char *strings = pmem_alloc(PMEM_OTHER, p->pid);
   if (strings == NULL)
@@ -91,14 +103,14 @@ sys_exec(void)
   int argc;
   for (argc = 0;; argc++) {
     uint64 uarg;
-    if (copyin(&p->vm, &uarg, uargv + argc * sizeof(uint64), sizeof(uarg)) != 0)
+    if (copyin(p->vm, &uarg, uargv + argc * sizeof(uint64), sizeof(uarg)) != 0)
       goto out;
     if (uarg == 0)
       break;
     if (argc == MAXARG)
       goto out;                       /* one argument too many */
     argv[argc] = strings + argc * MAXARGLEN;
-    if (copyinstr(&p->vm, argv[argc], uarg, MAXARGLEN) < 0)
+    if (copyinstr(p->vm, argv[argc], uarg, MAXARGLEN) < 0)
       goto out;
   }
   argv[argc] = NULL;

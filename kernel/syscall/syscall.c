@@ -28,6 +28,8 @@ static uint64 (*const handlers[])(void) = {
   [SYS_vmprint] = sys_vmprint,
   [SYS_memaudit] = sys_memaudit,
   [SYS_failinject] = sys_failinject,
+  [SYS_clone] = sys_clone,
+  [SYS_join] = sys_join,
 };
 
 uint64

@@ -36,5 +36,7 @@ uint64 sys_munmap(void);
 uint64 sys_vmprint(void);
 uint64 sys_memaudit(void);
 uint64 sys_failinject(void);
+uint64 sys_clone(void);
+uint64 sys_join(void);
 
 #endif /* SYSCALL_SYSCALL_H */

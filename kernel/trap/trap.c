@@ -9,6 +9,7 @@
 #include "arch/riscv.h"
 #include "dev/dev.h"
 #include "lib/lib.h"
+#include "mm/mm.h"
 #include "proc/proc.h"
 #include "sync/spinlock.h"
 #include "trap/trap.h"
@@ -66,6 +67,9 @@ trap_devintr(uint64 scause)
       plic_complete(irq);
     return 2;
   }
+  case IRQ_S_SOFT:
+    tlb_intr();                 /* another hart asks for a TLB flush */
+    return 3;
   default:
     return 0;
   }

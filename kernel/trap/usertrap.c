@@ -58,7 +58,7 @@ usertrap(void)
   } else if ((which = trap_devintr(scause)) != 0) {
     /* timer or device */
   } else if (fault_access(scause) != 0 &&
-             (fault = uvm_fault(&p->vm, csr_read(stval), fault_access(scause))) == 0) {
+             (fault = uvm_fault(p->vm, csr_read(stval), fault_access(scause))) == 0) {
     /* a lazy page was mapped */
   } else if (fault == FAULT_NOMEM && proc_is_init(p)) {
     /* init must not die (it reaps every orphan): wait a tick for memory
@@ -100,8 +100,9 @@ usertrapret(void)
   csr_write(sstatus, sstatus);
   csr_write(sepc, p->trapframe->epc);
 
-  uint64 satp = MAKE_SATP(p->vm.pt);
-  void (*ret)(uint64) = (void (*)(uint64))(TRAMPOLINE + (userret - trampoline));
-  ret(satp);
+  uint64 satp = MAKE_SATP(p->vm->pt);
+  void (*ret)(uint64, uint64) =
+      (void (*)(uint64, uint64))(TRAMPOLINE + (userret - trampoline));
+  ret(satp, p->trapframe_va);
   __builtin_unreachable();
 }

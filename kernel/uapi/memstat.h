@@ -31,8 +31,11 @@ struct memstat {
   uint64 pages_by_kind[PMEM_NKINDS];   /* [PMEM_FREE] == pages_free */
   uint64 nodes_total;                  /* mmap_region_node pool size */
   uint64 nodes_free;
-  uint64 nprocs;                       /* live processes (any state but unused) */
+  uint64 nprocs;                       /* process-table entries in use, threads too */
   uint64 lazy_faults;                  /* pages allocated by lazy faults */
+  uint64 tlb_shootdowns;               /* shootdowns requested (munmap, shrinking
+                                          sbrk, exec, the last exit, ...) */
+  uint64 ipis;                         /* inter-hart interrupts they sent */
 };
 
 #endif /* UAPI_MEMSTAT_H */

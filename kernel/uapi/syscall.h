@@ -27,6 +27,8 @@
 #define SYS_vmprint  27   /* print the caller's regions and page table */
 #define SYS_memaudit 28   /* check every allocated page and node is reachable */
 #define SYS_failinject 29 /* make the caller's allocations fail (testing) */
+#define SYS_clone    30   /* a new thread in the caller's address space */
+#define SYS_join     31   /* wait for a thread the caller created */
 
 /* exec limits: more or longer arguments make exec fail with -1. */
 #define MAXARG    32      /* arguments, the program name included */

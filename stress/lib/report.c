@@ -84,6 +84,8 @@ leak_report(const char *who, uint64 seed, const struct memstat *base)
   leaks += delta_line("processes", base->nprocs, m.nprocs);
   printf("  lazy faults served during the run: %d\n",
          (int)(m.lazy_faults - base->lazy_faults));
+  printf("  TLB shootdowns during the run: %d, inter-hart interrupts: %d\n",
+         (int)(m.tlb_shootdowns - base->tlb_shootdowns), (int)(m.ipis - base->ipis));
   return leaks;
 }
 

@@ -11,15 +11,21 @@
 enum stress_op {
   OP_FORK, OP_FORK_FAILED, OP_EXEC, OP_EXIT_RACE, OP_SBRK, OP_MMAP,
   OP_MMAP_FAILED, OP_MUNMAP, OP_PIPE, OP_KILL, OP_POOL_DRAIN, OP_CHECK,
+  /* thread workers (threadwork.c): threads started, scenarios done */
+  OP_THREAD, OP_T_SAME_PAGE, OP_T_UNMAP, OP_T_FORK, OP_T_EXEC, OP_T_EXIT,
+  OP_T_KILL,
   OP_COUNT
 };
 
 #define STRESS_OP_NAMES \
   { "fork", "fork-failed", "exec", "exit-race", "sbrk", "mmap", \
-    "mmap-failed", "munmap", "pipe", "kill", "pool-drain", "check" }
+    "mmap-failed", "munmap", "pipe", "kill", "pool-drain", "check", \
+    "threads", "t-same-page", "t-unmap", "t-fork", "t-exec", "t-exit", \
+    "t-kill" }
 
 /* What a worker sends the driver through the report pipe: small enough to
  * be written whole (pipes keep writes of up to 128 bytes together). */
+_Static_assert(4 * (4 + OP_COUNT) <= 128, "a report fits one pipe write");
 struct stress_report {
   uint32 magic;
   uint32 worker;

@@ -32,3 +32,11 @@ SYSCALL(hartid)
 SYSCALL(vmprint)
 SYSCALL(memaudit)
 SYSCALL(failinject)
+SYSCALL(join)
+
+/* The raw clone call; clone() in thread.c wraps it. */
+.globl sys_clone
+sys_clone:
+    li a7, SYS_clone
+    ecall
+    ret

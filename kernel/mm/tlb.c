@@ -1,0 +1,133 @@
+/*
+ * tlb.c: TLB shootdown. Each address space keeps a mask of the harts that
+ * run one of its threads (vm->harts, kept by the scheduler, exec and exit);
+ * only those may hold its translations, since a hart flushes its whole TLB
+ * whenever it switches page tables.
+ *
+ * Order (Linux's mmu_gather): clear the PTEs under vm->lock and gather
+ * what they pointed to; drop the lock; flush this hart, and interrupt every
+ * other hart in the mask (ACLINT SSWI) and wait until each says it has
+ * flushed; then free the gathered pages. The wait holds no spinlock, and a
+ * waiting hart serves requests sent to itself, so two harts shooting each
+ * other down cannot deadlock, nor can a hart spinning for a lock.
+ *
+ * Handshake per hart h: req[h] counts requests, ack[h] the last request
+ * h has served. The initiator bumps req[h] after its PTE stores and waits
+ * for ack[h] to reach that value; h reads req[h], then flushes, then
+ * stores ack[h]: so an ack that satisfies the wait comes from a flush
+ * made after the PTEs were cleared.
+ *
+ * `make NO_SHOOTDOWN=1` builds a kernel that skips the remote harts on
+ * purpose, so the stress suite can be seen to catch the stale translations.
+ */
+#include "arch/memlayout.h"
+#include "arch/riscv.h"
+#include "lib/lib.h"
+#include "mm/mm.h"
+#include "param.h"
+
+static uint64 req[NCPU];           /* [a] flush requests sent to hart h */
+static uint64 ack[NCPU];           /* [a] last request hart h served */
+static uint64 shootdowns;          /* [a] tlb_shootdown calls */
+static uint64 ipis;                /* [a] software interrupts sent */
+
+void
+tlb_enter(struct uvm *vm)
+{
+  __atomic_or_fetch(&vm->harts, 1UL << r_tp(), __ATOMIC_SEQ_CST);
+  /* The mask store before any walk of vm's table on this hart. */
+  __sync_synchronize();
+}
+
+void
+tlb_leave(struct uvm *vm)
+{
+  __atomic_and_fetch(&vm->harts, ~(1UL << r_tp()), __ATOMIC_SEQ_CST);
+}
+
+/* Serves every flush request sent to this hart so far. */
+static void
+serve_requests(void)
+{
+  int me = (int)r_tp();
+  uint64 r = __atomic_load_n(&req[me], __ATOMIC_ACQUIRE);
+
+  if (__atomic_load_n(&ack[me], __ATOMIC_RELAXED) == r)
+    return;
+  sfence_vma();
+  __atomic_store_n(&ack[me], r, __ATOMIC_RELEASE);
+}
+
+void
+tlb_intr(void)
+{
+  csr_clear(sip, SIE_SSIE);   /* the pending bit, before serving */
+  serve_requests();
+}
+
+void
+tlb_shootdown(struct uvm *vm)
+{
+  uint64 want[NCPU];
+
+  if (spinlock_held_count() != 0)
+    panic("tlb: shootdown holding %s", spinlock_held_name(0));
+  __atomic_add_fetch(&shootdowns, 1, __ATOMIC_RELAXED);
+  /* The PTE stores before the read of the mask (tlb_enter's mirror). */
+  __sync_synchronize();
+  uint64 mask = __atomic_load_n(&vm->harts, __ATOMIC_SEQ_CST);
+
+  push_off();
+  int me = (int)r_tp();
+  sfence_vma();
+  uint64 remote = mask & ~(1UL << me);
+#ifdef DEBUG_NO_SHOOTDOWN
+  remote = 0;   /* `make NO_SHOOTDOWN=1`: other harts keep stale entries */
+#endif
+  for (int h = 0; h < NCPU; h++) {
+    if (!(remote & (1UL << h)))
+      continue;
+    want[h] = __atomic_add_fetch(&req[h], 1, __ATOMIC_SEQ_CST);
+    *(volatile uint32 *)SSWI_SETSSIP(h) = 1;
+    __atomic_add_fetch(&ipis, 1, __ATOMIC_RELAXED);
+  }
+  pop_off();
+
+  for (int h = 0; h < NCPU; h++) {
+    if (!(remote & (1UL << h)))
+      continue;
+    while ((int64)(__atomic_load_n(&ack[h], __ATOMIC_ACQUIRE) - want[h]) < 0) {
+      /* With interrupts off here, another hart waiting for us would wait
+       * forever: serve it from the loop. */
+      push_off();
+      serve_requests();
+      pop_off();
+      if (panicking)
+        panic_stop();
+    }
+  }
+}
+
+void
+tlb_gather_page(struct tlb_gather *g, uint64 pa)
+{
+  pmem_chain_add(&g->head, (void *)pa);
+  g->npages++;
+}
+
+void
+tlb_gather_finish(struct uvm *vm, struct tlb_gather *g)
+{
+  if (g->npages == 0)
+    return;
+  tlb_shootdown(vm);
+  pmem_chain_free(&g->head);
+  g->npages = 0;
+}
+
+void
+tlb_stat(struct memstat *m)
+{
+  m->tlb_shootdowns = __atomic_load_n(&shootdowns, __ATOMIC_RELAXED);
+  m->ipis = __atomic_load_n(&ipis, __ATOMIC_RELAXED);
+}
