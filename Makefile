@@ -1,11 +1,11 @@
 # Makefile: build, boot, test and debug the kernel. `make help` lists targets.
 #
 # Knobs (command line or environment):
-#   CPUS    harts to boot, also the kernel's NCPU       (default in CPUS.mk)
-#   MEM     guest RAM                                    (default 128M)
-#   N_MMAP  mmap_region_node pool size                   (default 256)
-#   SEED    seed for randomised runs                     (default 1)
-#   DURATION  seconds of stress (make stress)            (default 30)
+#   CPUS    harts to boot, also the kernel's NCPU       (default and range in CPUS.mk)
+#   MEM     guest RAM, 64M to 4G                         (default 128M)
+#   N_MMAP  mmap_region_node pool size, 1 to 65536       (default 256)
+#   SEED    seed for randomised runs, 0 to 2^31-1        (default 1)
+#   DURATION  seconds of stress (make stress), 1 or more (default 30)
 #   DETERMINISTIC=1  single-threaded QEMU with a fixed -icount shift
 #   BOOTARGS  extra kernel boot arguments (QEMU -append)
 #   LEAK=1   a kernel that leaks one user page on purpose (checks the checkers)
@@ -19,6 +19,27 @@ SEED ?= 1
 DURATION ?= 30
 ICOUNT_SHIFT ?= 4
 BOOTARGS ?=
+
+# ---- knobs are checked before anything builds ----
+# One line naming the knob and what it allows, and exit status 2 (make's
+# $(error)), instead of a compiler error or a log named after a typo.
+digits := 0 1 2 3 4 5 6 7 8 9
+strip_digits = $(if $(2),$(call strip_digits,$(subst $(firstword $(2)),,$(1)),$(wordlist 2,10,$(2))),$(1))
+# $(call is_number,V): "yes" if V is one word made only of digits.
+is_number = $(and $(filter 1,$(words $(1))),$(if $(call strip_digits,$(1),$(digits)),,yes))
+# $(call in_range,V,MIN,MAX): "yes" if the number V is in [MIN, MAX].
+in_range = $(shell [ $(1) -ge $(2) ] 2>/dev/null && [ $(1) -le $(3) ] && echo yes)
+check_number = $(if $(and $(call is_number,$($(1))),$(call in_range,$($(1)),$(2),$(3))),,\
+  $(error $(1)=$($(1)): must be a whole number from $(2) to $(3)))
+
+$(call check_number,CPUS,$(CPUS_MIN),$(CPUS_MAX))
+$(call check_number,N_MMAP,1,65536)
+$(call check_number,SEED,0,2147483647)
+$(call check_number,DURATION,1,86400)
+$(call check_number,ICOUNT_SHIFT,0,10)
+MEM_MIB := $(if $(call is_number,$(MEM:%M=%)),$(MEM:%M=%),$(if $(call is_number,$(MEM:%G=%)),$(shell expr $(MEM:%G=%) \* 1024)))
+$(if $(and $(filter %M %G,$(MEM)),$(MEM_MIB),$(call in_range,$(MEM_MIB),64,4096)),,\
+  $(error MEM=$(MEM): must be a size like 128M or 1G, from 64M to 4G))
 
 TOOLPREFIX := riscv64-unknown-elf-
 CC := $(TOOLPREFIX)gcc

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # kernel-boot.sh: what boot promises beyond the self-tests: `make qemu`
 # shows every hart at CPUS=1 and 8 and gives a shell that runs typed
-# programs, `make run` reports an unknown program, harts past the kernel's
+# programs, with line editing (Backspace, DEL, ^U, ^C, an over-long line),
+# `make run` reports an unknown program, harts past the kernel's
 # NCPU park, the RAM size comes from the device tree, and typed keys reach
 # the kernel through the UART interrupt.
 set -u
@@ -38,6 +39,60 @@ if grep -q '^typed words$' "$log" && grep -q 'argecho: exit status' "$log"; then
 else
   tap_fail "make qemu gives a shell that runs typed programs" "no program output (log: ${log#$TOP/})"
 fi
+
+# Line editing: Backspace and DEL erase a character, ^U the line, ^C ends
+# the program the shell waits for and never reaches the next command line.
+log="$LOGDIR/boot-console-editing.log"
+fifo="$LOGDIR/console-editing.fifo"
+rm -f "$fifo"
+mkfifo "$fifo"
+(
+  sleep 4
+  printf 'echx\bo after-backspace\n'; sleep 1
+  printf 'echx\177o after-del\n'; sleep 1
+  printf 'garbage line\025echo after-kill-line\n'; sleep 1
+  printf 'sleep 100\n'; sleep 2
+  printf '\003'; sleep 1
+  printf 'echo after-interrupt\n'; sleep 1
+  printf 'echo %0300d\n' 0; sleep 1
+  printf 'echo after-long-line\n'
+  exec sleep 30
+) >"$fifo" &
+feeder=$!
+timeout 20 make -s -C "$TOP" CPUS=2 qemu <"$fifo" >"$log" 2>&1
+kill "$feeder" 2>/dev/null
+wait "$feeder" 2>/dev/null
+rm -f "$fifo"
+sed -i 's/\r$//' "$log"
+tap_check "console: Backspace erases a character" "no 'after-backspace' line (log: ${log#$TOP/})" \
+  grep -q '^after-backspace$' "$log"
+tap_check "console: DEL erases a character" "no 'after-del' line (log: ${log#$TOP/})" \
+  grep -q '^after-del$' "$log"
+tap_check "console: ^U erases the line" "no 'after-kill-line' line, or 'garbage' ran (log: ${log#$TOP/})" \
+  bash -c "grep -q '^after-kill-line\$' '$log' && ! grep -q 'garbage' <(grep '^sh:' '$log')"
+tap_check "console: ^C ends the program the shell waits for" \
+  "no '[sleep: exit status -1]' (log: ${log#$TOP/})" grep -qF '[sleep: exit status -1]' "$log"
+tap_check "console: after ^C the next command runs as typed" \
+  "no 'after-interrupt' line, or a stray byte reached the shell (log: ${log#$TOP/})" \
+  bash -c "grep -q '^after-interrupt\$' '$log' && ! grep -q 'no such program' '$log'"
+tap_check "console: a line longer than the buffer is refused with a message, not split" \
+  "(log: ${log#$TOP/})" bash -c "grep -q '^console: line longer than' '$log' && \
+    grep -q '^after-long-line\$' '$log' && ! grep -qE '^0+\$' '$log'"
+
+# Knobs are checked before anything builds: one line naming the knob and
+# what it allows, exit status 2.
+for knob in CPUS=0 CPUS=abc CPUS=17 DURATION=abc SEED=x1 N_MMAP=0 MEM=12; do
+  out=$(make -s -C "$TOP" "$knob" stress 2>&1)
+  rc=$?
+  name=${knob%%=*}
+  if [ "$rc" -eq 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] &&
+     printf '%s\n' "$out" | grep -qE "\*\*\* $knob: must be .*(from|like) "; then
+    tap_ok "make $knob stress is refused before building, naming $name"
+  else
+    tap_fail "make $knob stress is refused before building, naming $name" \
+      "status $rc: $(printf '%s' "$out" | head -n 2 | tr '\n' ' ')"
+  fi
+done
 
 # make run with a program that does not exist: a clear message, status 127.
 log="$LOGDIR/boot-run-unknown.log"

@@ -2,8 +2,8 @@
  * pipetests.c: user tests for pipes: 64 KiB pass intact in either direction
  * through writes and reads of mixed sizes, a reader sees EOF once every
  * writer has closed, a write with no reader left fails (also one blocked
- * on a full pipe), and a read that fails on a bad buffer leaves the data
- * in the pipe. Every case runs in its own child (user/lib/utest.c) and
+ * on a full pipe), a read that fails on a bad buffer leaves the data in
+ * the pipe, and a read takes all the pipe holds up to its count. Every case runs in its own child (user/lib/utest.c) and
  * reaps every process it makes; children end with exit(), never by
  * returning.
  */
@@ -194,6 +194,30 @@ failed_pipe_read_keeps_the_data(void)
   close(p[1]);
 }
 
+/* A read takes everything the pipe holds, up to its count, in one call. */
+static void
+pipe_read_takes_all_that_is_there_in_one_call(void)
+{
+  enum { N = 3000 };
+  static char out[N], in[N + 100];
+  int p[2];
+
+  CHECK(pipe(p) == 0, "pipe failed");
+  for (int i = 0; i < N; i++)
+    out[i] = pattern(i);
+  CHECK(write(p[1], out, N) == N, "write of %d bytes came back short", N);
+  int n = read(p[0], in, sizeof(in));
+  CHECK(n == N, "one read of %d bytes got %d of the %d in the pipe",
+        (int)sizeof(in), n, N);
+  CHECK(memcmp(in, out, N) == 0, "the %d bytes read are not the bytes written", N);
+  /* And no more than the count asked for. */
+  CHECK(write(p[1], out, 10) == 10, "write failed");
+  CHECK(read(p[0], in, 4) == 4, "read of 4 did not return 4");
+  CHECK(read(p[0], in, 100) == 6, "the rest (6 bytes) did not come in one read");
+  close(p[0]);
+  close(p[1]);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -207,6 +231,8 @@ main(int argc, char **argv)
     { "pipe_write_without_reader_returns_minus_one",
       pipe_write_without_reader_returns_minus_one },
     { "failed_pipe_read_keeps_the_data", failed_pipe_read_keeps_the_data },
+    { "pipe_read_takes_all_that_is_there_in_one_call",
+      pipe_read_takes_all_that_is_there_in_one_call },
   };
 
   (void)argc;

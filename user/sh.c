@@ -3,11 +3,14 @@
  * program named by the first word with all the words as its arguments,
  * waits, and reports a non-zero exit status. Built-ins: "exit [status]".
  * No pipes, redirection or quoting: just enough to run the built-in
- * programs by hand.
+ * programs by hand. Arguments exec would refuse (too many, too long) are
+ * named before anything runs; the console's ^C ends the program it waits
+ * for, ^D at an empty prompt ends the shell.
  */
 #include "user.h"
 
 #define LINE 256
+#define WORDS_MAX (LINE / 2)   /* a line cannot hold more words than this */
 
 /* Splits line into words in place; returns their count. */
 static int
@@ -28,18 +31,39 @@ split(char *line, char **words, int max)
   return n;
 }
 
+/* Says why exec would refuse these words, and returns 1; else 0. */
+static int
+args_refused(char **words, int n)
+{
+  if (n > MAXARG) {
+    fprintf(2, "sh: %s: too many arguments (%d words; at most %d, the program "
+            "name included)\n", words[0], n, MAXARG);
+    return 1;
+  }
+  for (int i = 0; i < n; i++) {
+    int len = (int)strlen(words[i]);
+    if (len + 1 > (i == 0 ? MAXPATH : MAXARGLEN)) {
+      fprintf(2, "sh: %s %d is %d characters long (at most %d)\n",
+              i == 0 ? "program name" : "argument", i, len,
+              (i == 0 ? MAXPATH : MAXARGLEN) - 1);
+      return 1;
+    }
+  }
+  return 0;
+}
+
 int
 main(void)
 {
   char line[LINE];
-  char *words[MAXARG + 1];
+  char *words[WORDS_MAX + 1];
 
   for (;;) {
     printf("$ ");
     if (readline(0, line, sizeof(line)) == 0)
       return 0;
-    int n = split(line, words, MAXARG);
-    if (n == 0)
+    int n = split(line, words, WORDS_MAX);
+    if (n == 0 || args_refused(words, n))
       continue;
     if (strcmp(words[0], "exit") == 0)
       return n > 1 ? atoi(words[1]) : 0;

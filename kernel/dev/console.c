@@ -1,10 +1,20 @@
 /*
- * console.c: the console as a file. The UART interrupt pushes each received
- * byte into a ring and echoes it; console_read takes bytes out, sleeping
- * while the ring is empty, and returns at the end of a line. Overflow drops
- * the newest byte rather than blocking the interrupt handler. A write goes
- * out one printf call per chunk of up to CONSOLE_CHUNK bytes, so a short
- * line from one process never mixes with another's.
+ * console.c: the console as a file, with line editing. The UART interrupt
+ * hands each received byte to console_intr, which edits the line being
+ * typed and echoes; a line becomes readable when Enter (or ^D) ends it:
+ *
+ *   Backspace, DEL   erase the last character of the line
+ *   ^U               erase the whole line
+ *   ^D               end of file: a read that finds it first returns 0
+ *   ^C               discard the line and end the programs the last console
+ *                    reader (the shell) started and waits for
+ *   ^P               print the process table
+ *
+ * A line longer than CONSOLE_LINE_MAX, or one that would not fit beside the
+ * lines not read yet, is discarded whole with a message: never split into
+ * two, never cut short silently. A write goes out one printf call per chunk
+ * of up to CONSOLE_CHUNK bytes, so a short line from one process never
+ * mixes with another's.
  */
 #include "dev/dev.h"
 #include "lib/lib.h"
@@ -14,12 +24,19 @@
 
 #define CONSOLE_CHUNK 256
 
-#define CONSOLE_BUF 128
+#define CONSOLE_BUF 256
+#define CONSOLE_LINE_MAX 200   /* characters of one line, its newline not counted */
+#define CTRL(x) ((x) - '@')
+#define DEL 0x7f
 
+/* The ring holds committed lines in [r, w) and the line being typed in
+ * [w, e). */
 static struct {
   struct spinlock lock;   /* rank LOCK_RANK_CONSOLE */
   char buf[CONSOLE_BUF];  /* [lock] */
-  uint32 r, w;            /* [lock] read and write counts; w - r <= CONSOLE_BUF */
+  uint32 r, w, e;         /* [lock] read, committed, edit counts; e - r <= CONSOLE_BUF */
+  int discarding;         /* [lock] the line being typed was refused: drop to its end */
+  int reader;             /* [lock] pid of the last process that read a line */
   uint64 received;        /* [lock] bytes ever received */
 } cons;
 
@@ -29,18 +46,74 @@ console_init(void)
   spinlock_init(&cons.lock, "console", LOCK_RANK_CONSOLE);
 }
 
+/* Takes the last character off the line being typed, on screen too.
+ * => holds cons.lock. */
+static void
+erase_one(void)
+{
+  cons.e--;
+  printf("\b \b");
+}
+
 void
 console_intr(int c)
 {
+  int interrupt = 0, dump = 0;
+
   acquire(&cons.lock);
   cons.received++;
   if (c == '\r')
     c = '\n';
-  if (cons.w - cons.r < CONSOLE_BUF)
-    cons.buf[cons.w++ % CONSOLE_BUF] = (char)c;
-  wakeup(&cons.r);
+  switch (c) {
+  case CTRL('P'):
+    dump = 1;
+    break;
+  case CTRL('U'):
+    while (cons.e != cons.w)
+      erase_one();
+    break;
+  case '\b':
+  case DEL:
+    if (cons.e != cons.w)
+      erase_one();
+    break;
+  case CTRL('C'):
+    cons.e = cons.w;
+    cons.discarding = 0;
+    interrupt = cons.reader;
+    printf("^C\n");
+    break;
+  default:
+    if (cons.discarding) {
+      if (c == '\n')
+        cons.discarding = 0;
+      break;
+    }
+    if (c != '\n' && c != CTRL('D') &&
+        (cons.e - cons.w >= CONSOLE_LINE_MAX || cons.e - cons.r >= CONSOLE_BUF - 1)) {
+      /* Refuse the whole line, and the rest of it as it comes. */
+      cons.e = cons.w;
+      cons.discarding = 1;
+      printf("\nconsole: line longer than %d characters (or too much typed ahead): "
+             "discarded\n", CONSOLE_LINE_MAX);
+      break;
+    }
+    cons.buf[cons.e++ % CONSOLE_BUF] = (char)c;
+    if (c == CTRL('D')) {
+      printf("^D");
+    } else {
+      printf("%c", c);
+    }
+    if (c == '\n' || c == CTRL('D')) {
+      cons.w = cons.e;
+      wakeup(&cons.r);
+    }
+  }
   release(&cons.lock);
-  printf("%c", c);
+  if (dump)
+    proc_dump();
+  if (interrupt > 0)
+    proc_kill_children(interrupt);
 }
 
 uint64
@@ -71,11 +144,20 @@ console_read(struct uvm *vm, uint64 uva, int n)
     sleep(&cons.r, &cons.lock);
   }
   while (k < n && cons.r != cons.w) {
-    char c = cons.buf[cons.r++ % CONSOLE_BUF];
+    char c = cons.buf[cons.r % CONSOLE_BUF];
+    if (c == CTRL('D')) {
+      /* End of file: this read returns what came before it, and the next
+       * one (or this one, if nothing did) returns 0. */
+      if (k == 0)
+        cons.r++;
+      break;
+    }
+    cons.r++;
     buf[k++] = c;
     if (c == '\n')
       break;
   }
+  cons.reader = myproc()->pid;
   release(&cons.lock);
   if (copyout(vm, uva, buf, k) != 0)
     return -1;

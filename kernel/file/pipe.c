@@ -4,7 +4,8 @@
  * on &nwrite. Data moves between the ring and user memory one chunk at a
  * time through a kernel buffer, so the pipe lock is never held across a
  * copy that might fault in a lazy user page. A write of at most PIPE_CHUNK
- * (128) bytes goes in whole, never interleaved with another writer's.
+ * (128) bytes goes in whole, never interleaved with another writer's; a
+ * read takes everything the pipe holds, up to the count asked for.
  */
 #include "file/file.h"
 #include "lib/lib.h"
@@ -109,13 +110,10 @@ int
 pipe_read(struct pipe *pi, struct uvm *vm, uint64 uva, int n)
 {
   char buf[PIPE_CHUNK];
-  int k = 0;
+  int done = 0;
 
-  /* One chunk per call: a short read is allowed, and the copy to the user
-   * must happen with the lock dropped. Check the buffer first, so a bad one
-   * fails the call without taking bytes out of the pipe. */
-  if (n > PIPE_CHUNK)
-    n = PIPE_CHUNK;
+  /* Check the whole buffer first, so a bad one fails the call without
+   * taking bytes out of the pipe. */
   if (uvm_check_access(vm, uva, n, ACCESS_WRITE) != 0)
     return -1;
   acquire(&pi->lock);
@@ -126,12 +124,22 @@ pipe_read(struct pipe *pi, struct uvm *vm, uint64 uva, int n)
     }
     sleep(&pi->nread, &pi->lock);
   }
-  while (k < n && pi->nread != pi->nwrite)
-    buf[k++] = pi->data[pi->nread++ % PIPE_SIZE];
-  wakeup(&pi->nwrite);
+  /* Everything there is, up to n, a chunk at a time: the copy to the user
+   * happens with the lock dropped. */
+  while (done < n) {
+    int k = 0;
+    while (k < PIPE_CHUNK && done + k < n && pi->nread != pi->nwrite)
+      buf[k++] = pi->data[pi->nread++ % PIPE_SIZE];
+    if (k == 0)
+      break;
+    wakeup(&pi->nwrite);
+    release(&pi->lock);
+    /* The buffer was checked, but a sibling thread may unmap it since. */
+    if (copyout(vm, uva + done, buf, k) != 0)
+      return done > 0 ? done : -1;
+    done += k;
+    acquire(&pi->lock);
+  }
   release(&pi->lock);
-
-  if (k > 0 && copyout(vm, uva, buf, k) != 0)
-    return -1;
-  return k;
+  return done;
 }

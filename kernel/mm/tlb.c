@@ -26,6 +26,8 @@
 #include "mm/mm.h"
 #include "param.h"
 
+_Static_assert(NCPU <= 64, "vm->harts is one 64-bit mask");
+
 static uint64 req[NCPU];           /* [a] flush requests sent to hart h */
 static uint64 ack[NCPU];           /* [a] last request hart h served */
 static uint64 shootdowns;          /* [a] tlb_shootdown calls */

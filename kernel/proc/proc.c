@@ -592,6 +592,45 @@ proc_kill(int pid)
 }
 
 int
+proc_kill_children(int pid)
+{
+  int n = 0;
+
+  acquire(&wait_lock);
+  for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
+    if (p->is_thread || p->parent == NULL || p == initproc)
+      continue;
+    acquire(&p->parent->lock);
+    int match = p->parent->pid == pid;
+    release(&p->parent->lock);
+    if (match) {
+      group_kill(p, NULL);
+      n++;
+    }
+  }
+  release(&wait_lock);
+  return n;
+}
+
+void
+proc_dump(void)
+{
+  static const char *const states[] = {
+    [UNUSED] = "unused", [USED] = "used", [SLEEPING] = "sleep",
+    [RUNNABLE] = "runble", [RUNNING] = "run", [ZOMBIE] = "zombie",
+  };
+
+  printf("\n");
+  for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
+    if (p->state == UNUSED)
+      continue;
+    struct uvm *vm = p->vm;
+    printf("%d %s %s%s space %d hart %d\n", p->pid, states[p->state], p->name,
+           p->is_thread ? " (thread)" : "", vm != NULL ? vm->id : 0, p->hart);
+  }
+}
+
+int
 proc_is_init(struct proc *p)
 {
   return p == initproc;

@@ -159,6 +159,13 @@ int proc_kill(int pid);
 void proc_setkilled(struct proc *p);
 int proc_killed(struct proc *p);
 int proc_is_init(struct proc *p);         /* init may never be killed */
+/* Kills every process (not thread) whose parent is thread pid: what ^C on
+ * the console does to the programs the shell waits for. Returns how many.
+ * => holds no lock. */
+int proc_kill_children(int pid);
+/* Prints the process table on the console (^P). Reads without locks, as a
+ * debugging aid may: a line can be stale. */
+void proc_dump(void);
 int proc_count(void);                     /* slots not UNUSED */
 /* Reports every live thread's trapframe page to the audit (address spaces
  * are audited by mm, each once). => no process lock held. */
