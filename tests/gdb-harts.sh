@@ -4,9 +4,11 @@
 #  1. gdb must see one thread per hart, stop at a breakpoint in the page
 #     allocator, and backtrace every hart (tests/gdb-harts.gdb).
 #  2. The helpers of tools/gdb/kernel.py, stopped in sys_vmprint while the
-#     user program gdbprobe calls vmprint(): each must agree with what the
-#     kernel itself reports, gdbprobe's memstat line and the kernel's own
-#     vmprint output on the console (tests/gdb-probe.gdb).
+#     user program gdbprobe, with two cloned threads blocked on a pipe,
+#     calls vmprint(): each must agree with what the kernel itself reports,
+#     gdbprobe's lines (its threads' ids, its memstat) and the kernel's own
+#     vmprint output on the console, which names the shared address space
+#     and its reference count (tests/gdb-probe.gdb).
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -101,22 +103,68 @@ pairs() {
 
 probe=$(grep -m1 '^gdbprobe: pid [0-9]* memstat ' "$plog")
 pid=$(sed -n 's/^gdbprobe: pid \([0-9]*\) .*/\1/p' <<<"$probe")
+# The ids of the threads gdbprobe cloned (two, space separated).
+tids=$(sed -n "s/^gdbprobe: threads \([0-9 ]*\) share pid $pid's .*/\1/p" "$plog")
 # The kernel's own vmprint output: its header, then the lines of its format.
 kernel_vm=$(awk -v hdr="pid $pid (gdbprobe) address space:" '
   $0 == hdr { on = 1; print; next }
-  on && /^(heap |regions \(|  \[|page table | \.\.)/ { print; next }
+  on && /^(space |heap |regions \(|  \[|page table | \.\.)/ { print; next }
   on { exit }' "$plog")
+# What it says of the space: id, references, heap, region count, root.
+space=$(sed -n 's/^space \([0-9]*\), [0-9]* references$/\1/p' <<<"$kernel_vm")
+refs=$(sed -n 's/^space [0-9]*, \([0-9]*\) references$/\1/p' <<<"$kernel_vm")
+kernel_heap=$(sed -n 's/^heap //p' <<<"$kernel_vm")
+kernel_nregions=$(sed -n 's/^regions (\([0-9]*\)):$/\1/p' <<<"$kernel_vm")
+kernel_pt=$(sed -n 's/^page table //p' <<<"$kernel_vm")
 
 # The checks' conditions.
-harts_show_probe() {
-  [ "$hart_rows" -eq "$cpus" ] && [ -n "$pid" ] &&
-    section harts | grep -qE "^[0-9]+ .* $pid gdbprobe( |\$)"
+harts_show_probe() {   # ... and the space the kernel names
+  [ "$hart_rows" -eq "$cpus" ] && [ -n "$pid" ] && [ -n "$space" ] &&
+    section harts | grep -qE "^[0-9]+ .* $pid gdbprobe +$space( |\$)"
 }
 procs_show_both() {
   [ -n "$pid" ] && section procs | awk -v pid="$pid" '
     $NF == "init" { i = 1 }
     $2 == pid && $NF == "gdbprobe" { g = 1 }
     END { exit !(i && g) }'
+}
+procs_show_threads() {  # leader and threads in one space, no one else in it
+  [ -n "$pid" ] && [ -n "$space" ] && [ "$(wc -w <<<"$tids")" -eq 2 ] &&
+    section procs | awk -v pid="$pid" -v space="$space" -v tids="$tids" '
+      BEGIN { n = split(tids, t, " "); for (i = 1; i <= n; i++) want[t[i]] = 1 }
+      # slot pid state ppid hart kind group space brk regions name
+      $2 == pid && $6 == "leader" && $7 == pid && $8 == space { lead = 1 }
+      ($2 in want) && $6 == "thread" && $7 == pid && $8 == space &&
+        $NF == "gdbprobe" { threads++ }
+      $8 == space { sharing++ }
+      END { exit !(lead && threads == n && sharing == n + 1) }'
+}
+uvm_matches() {    # the space's line against the kernel's, its pids, harts
+  local row want got h
+  [ -n "$space" ] && [ -n "$refs" ] && [ "$refs" -eq $(($(wc -w <<<"$tids") + 1)) ] ||
+    return 1
+  # space refs harts pt heap(2 words) regions pids...
+  row=$(section uvm | awk -v s="$space" '$1 == s')
+  [ "$(awk '{ print $2, $4, $5, $6, $7 }' <<<"$row")" = \
+    "$refs $kernel_pt $kernel_heap $kernel_nregions" ] || return 1
+  want=$(echo $pid $tids | tr ' ' '\n' | sort -n | xargs)
+  got=$(awk '{ for (i = 8; i <= NF; i++) print $i }' <<<"$row" | sort -n | xargs)
+  [ "$got" = "$want" ] || return 1
+  # vm->harts: the hart in sys_vmprint, and only harts whose process runs it.
+  [ -n "$probe_hart" ] && grep -qE "(^|,)$probe_hart(,|\$)" <<<"$(awk '{ print $3 }' <<<"$row")" ||
+    return 1
+  for h in $(awk '{ print $3 }' <<<"$row" | tr ',' ' '); do
+    grep -qxF "$h" <<<"$space_harts" || return 1
+  done
+  # As many spaces as procs shows distinct ones (init's and gdbprobe's).
+  [ "$(section uvm | sed -n 's/^uvm: \([0-9]*\) of .*/\1/p')" -eq \
+    "$(section procs | awk 'NR > 1 && $8 != "-" { print $8 }' | sort -u | wc -l)" ]
+}
+mmpool_owners() {  # every node in use is one of gdbprobe's regions, in its space
+  [ -n "$space" ] && [ -n "$kernel_nregions" ] &&
+    [ "$(section mmpool | sed -n 's/^in use: //p')" = "$kernel_nregions" ] &&
+    [ "$(section mmpool | grep -cE "^  node [0-9]+ +space $space \(gdbprobe\) ")" \
+      -eq "$kernel_nregions" ]
 }
 pmem_matches() {   # every "name number" pmem prints is in the memstat line
   [ -n "$probe" ] && [ "$(wc -l <<<"$pmem_pairs")" -ge 3 ] &&
@@ -138,9 +186,21 @@ tap_check "helpers: thread apply all bt covers every hart" \
   "$hart_bts of $cpus harts ($logs)" [ "$hart_bts" -eq "$cpus" ]
 hart_rows=$(section harts | grep -cE '^[0-9]+ +[USM?] ')
 tap_check "helpers: harts lists every hart, one running gdbprobe" \
-  "$hart_rows hart lines; gdbprobe (pid '${pid:-?}') on none ($logs)" harts_show_probe
+  "$hart_rows hart lines; gdbprobe (pid '${pid:-?}', space '${space:-?}') on none ($logs)" \
+  harts_show_probe
 tap_check "helpers: procs lists init and gdbprobe" \
   "init or gdbprobe (pid '${pid:-?}') missing ($logs)" procs_show_both
+tap_check "helpers: procs lists gdbprobe's threads in its space" \
+  "want leader $pid and threads '${tids:-?}' in space '${space:-?}', alone ($logs)" \
+  procs_show_threads
+# The hart in sys_vmprint, and every hart whose process runs the space.
+probe_hart=$(section harts | grep -E "^[0-9]+ .* $pid gdbprobe " | awk '{ print $1 }')
+space_harts=$(section harts | awk -v s="$space" '
+  { for (i = 2; i + 2 <= NF; i++)
+      if ($i ~ /^[0-9]+$/ && $(i + 2) == s) { print $1; next } }')
+tap_check "helpers: uvm shows gdbprobe's space as the kernel's vmprint does" \
+  "want space '${space:-?}' with $refs references, pt $kernel_pt, heap $kernel_heap, $kernel_nregions regions, pids $pid $tids, hart ${probe_hart:-?}; got '$(section uvm | awk -v s="$space" '$1 == s')' ($logs)" \
+  uvm_matches
 pmem_pairs=$(section pmem | pairs)
 memstat_pairs=$(sed 's/.* memstat //' <<<"$probe" | pairs)
 tap_check "helpers: pmem equals gdbprobe's memstat" \
@@ -150,11 +210,18 @@ probe_free=$(sed -n 's/.* nodes_free \([0-9]*\).*/\1/p' <<<"$probe")
 tap_check "helpers: mmpool's free count equals memstat's nodes_free" \
   "mmpool: '${pool_free:-?}', memstat: '${probe_free:-?}' ($logs)" \
   same_text "$pool_free" "$probe_free"
-kernel_regions=$(sed -n '/^heap /,/^page table /p' <<<"$kernel_vm" | sed '$d')
+tap_check "helpers: mmpool's nodes in use are gdbprobe's regions, in its space" \
+  "want $kernel_nregions nodes of space '${space:-?}' (gdbprobe) ($logs)" mmpool_owners
+kernel_regions=$(sed -n '/^space /,/^page table /p' <<<"$kernel_vm" | sed '$d')
 tap_check "helpers: regions equals the kernel's own vmprint lines" \
   "they differ: $(section regions | wc -l) lines from gdb, $(wc -l <<<"$kernel_regions") from the kernel ($logs)" \
   same_text "$(section regions)" "$kernel_regions"
+tap_check "helpers: regions of a thread shows the same space" \
+  "they differ: $(section thread-regions | wc -l) lines from gdb, $(wc -l <<<"$kernel_regions") from the kernel ($logs)" \
+  same_text "$(section thread-regions)" "$kernel_regions"
 tap_check "helpers: vmprint equals the kernel's own vmprint output" \
   "they differ: $(section vmprint | wc -l) lines from gdb, $(wc -l <<<"$kernel_vm") from the kernel ($logs)" \
   same_text "$(section vmprint)" "$kernel_vm"
+tap_check "helpers: gdbprobe joins its threads and exits 0" \
+  "no 'shutdown(0)' ($logs)" grep -q '^kernel: shutdown(0) ' "$plog"
 tap_done

@@ -1,22 +1,35 @@
 /*
  * gdbprobe.c: a fixed address space for the gdb helpers' test
  * (tests/gdb-harts.sh). It maps three regions with different protections,
- * touches some of their pages, grows the heap, prints its memstat on one
- * line, then calls vmprint(). gdb stops in the kernel's sys_vmprint, when
- * the kernel's state is exactly what the memstat line says, and checks its
- * helpers (pmem, mmpool, regions, vmprint) against this output.
+ * touches some of their pages, grows the heap, clones two threads that
+ * block reading a pipe, prints its memstat on one line, then calls
+ * vmprint(). gdb stops in the kernel's sys_vmprint, when the kernel's
+ * state is exactly what the memstat line says, and checks its helpers
+ * (pmem, mmpool, regions, vmprint) against this output, and `procs` and
+ * `uvm` against the threads it names: three process-table entries sharing
+ * one address space, which the kernel's vmprint output says has three
+ * references. Then it wakes the threads, joins them and exits 0.
  *
- * The memstat line's words are the ones the gdb `pmem` and `mmpool`
- * commands print, so the test compares them name by name:
+ * It prints, each on one line:
+ *   gdbprobe: threads T1 T2 share pid N's address space
  *   gdbprobe: pid N memstat pages_total N pages_free N nodes_total N
  *   nodes_free N free N pgtbl N user N kstack N trapframe N pipe N other N
- * (one line).
+ * The memstat line's words are the ones the gdb `pmem` and `mmpool`
+ * commands print, so the test compares them name by name.
  */
 #include "user.h"
 
 #define MAP_FLAGS (MAP_PRIVATE | MAP_ANONYMOUS)
 
+#define NTHREADS 2
+
 static const char *const kind_names[] = PMEM_KIND_NAMES;
+
+/* The threads' stacks live in .bss, mapped at exec: they take no lazy
+ * fault of their own, so memstat's counts stay put while the threads run. */
+static char stacks[NTHREADS][PGSIZE] __attribute__((aligned(16)));
+static int ready[2];     /* each thread writes one byte here once running */
+static int wake[2];      /* ... then blocks reading one byte from here */
 
 /* Reads one byte the compiler may not drop: a read fault maps the page. */
 static void
@@ -24,6 +37,19 @@ touch_read(char *p)
 {
   volatile char *v = p;
   (void)*v;
+}
+
+/* A thread: says it runs, then sleeps in read until main wakes it, so at
+ * the breakpoint it still holds its reference to the shared space. Its
+ * file table is a copy of main's, taken at clone, so the fds are its own. */
+static void
+waiter(void *arg)
+{
+  char c = 'r';
+
+  (void)arg;
+  if (write(ready[1], &c, 1) != 1 || read(wake[0], &c, 1) != 1)
+    exit(1);
 }
 
 static void
@@ -68,6 +94,23 @@ main(int argc, char **argv)
   heap[0] = 'h';
   heap[PGSIZE] = 'h';
 
+  /* Two threads, both running before the snapshot: one space shared by
+   * three entries, three references. */
+  int tids[NTHREADS];
+  char c;
+  if (pipe(ready) != 0 || pipe(wake) != 0)
+    return 1;
+  for (int i = 0; i < NTHREADS; i++) {
+    tids[i] = clone(waiter, 0, stacks[i] + PGSIZE);
+    if (tids[i] <= 0)
+      return 1;
+  }
+  for (int i = 0; i < NTHREADS; i++)
+    if (read(ready[0], &c, 1) != 1)
+      return 1;
+  printf("gdbprobe: threads %d %d share pid %d's address space\n", tids[0],
+         tids[1], getpid());
+
   /* Any stack page printf needs is faulted in before the snapshot, so
    * nothing changes between memstat and vmprint. */
   printf("gdbprobe: regions at %p, %p, %p; heap at %p\n", rw, ro, rx, heap);
@@ -76,5 +119,15 @@ main(int argc, char **argv)
     return 1;
   print_memstat(&m);
   vmprint();
+
+  /* Wake the threads; each must end with status 0. */
+  for (int i = 0; i < NTHREADS; i++) {
+    int status = -1;
+    c = 'w';
+    if (write(wake[1], &c, 1) != 1)
+      return 1;
+    if (join(tids[i], &status) != tids[i] || status != 0)
+      return 1;
+  }
   return 0;
 }

@@ -125,6 +125,8 @@ proc_alloc(void)
   struct proc *p;
 
   for (p = proc_table; p < &proc_table[NPROC]; p++) {
+    if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) != UNUSED)
+      continue;                 /* a quick look; confirmed under the lock */
     acquire(&p->lock);
     if (p->state == UNUSED)
       break;

@@ -44,6 +44,9 @@ scheduler(void)
     intr_off();
     int ran = 0;
     for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
+      /* Lock only what looks runnable; one missed now is seen next scan. */
+      if (__atomic_load_n(&p->state, __ATOMIC_RELAXED) != RUNNABLE)
+        continue;
       acquire(&p->lock);
       if (p->state == RUNNABLE) {
         p->state = RUNNING;
@@ -108,15 +111,20 @@ sleep_on(void *chan, struct spinlock *lk, int interruptible)
   struct proc *p = myproc();
 
   /* Holding p->lock before dropping lk means no wakeup(chan) can slip in
-   * between: wakeup needs p->lock to see us. */
+   * between: wakeup needs p->lock to change our state. And chan and state
+   * are stored before lk is released, so a waker holding lk that reads
+   * them without p->lock (wakeup's quick scan) cannot miss us. A kill that
+   * came after the caller last checked would find us RUNNING and only set
+   * killed; sleeping now would lose it. Every caller loops and checks
+   * killed again. */
   acquire(&p->lock);
+  int sleeping = !interruptible || !p->killed;
+  if (sleeping) {
+    __atomic_store_n(&p->chan, chan, __ATOMIC_RELAXED);
+    __atomic_store_n(&p->state, SLEEPING, __ATOMIC_RELAXED);
+  }
   release(lk);
-  /* A kill that came after the caller last checked would find us RUNNING
-   * and only set killed; sleeping now would lose it. Every caller loops
-   * and checks killed again. */
-  if (!interruptible || !p->killed) {
-    p->chan = chan;
-    p->state = SLEEPING;
+  if (sleeping) {
     sched();
     p->chan = NULL;
   }
@@ -142,7 +150,12 @@ wakeup(void *chan)
   struct proc *me = myproc();
 
   for (struct proc *p = proc_table; p < &proc_table[NPROC]; p++) {
-    if (p == me)
+    /* A quick look without the lock first: with NPROC growing with the
+     * harts, taking every p->lock on every wakeup is most of a pipe
+     * write. The caller holds chan's condition lock, and sleep_on stores
+     * state and chan before releasing it, so a sleeper on chan is seen. */
+    if (p == me || __atomic_load_n(&p->state, __ATOMIC_RELAXED) != SLEEPING ||
+        __atomic_load_n(&p->chan, __ATOMIC_RELAXED) != chan)
       continue;
     acquire(&p->lock);
     if (p->state == SLEEPING && p->chan == chan)

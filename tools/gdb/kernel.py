@@ -2,12 +2,14 @@
 
 Loaded by .gdbinit (tools/gdbinit.in). The command `kernel` lists them:
 
-  harts          every hart: mode, interrupts, pc, its process, locks held
-  procs          the process table
+  harts          every hart: mode, interrupts, pc, its process and address
+                 space, locks held
+  procs          the process table: leaders and threads, and their spaces
+  uvm            the address spaces in use: references, harts, threads
   pmem           physical pages, total, free and per kind (memstat's words)
   mmpool         the mmap_region_node pool: free list and the nodes in use
-  regions PID    a process's heap and regions   } in the format of the
-  vmprint PID    ... and its page table         } kernel's uvm_print
+  regions PID    a process's space, heap and regions } in the format of
+  vmprint PID    ... and its page table              } the kernel's uvm_print
   uprog NAME     load user program NAME's symbols (linked at 0x1000)
 
 Kernel memory is read with QEMU's gdbstub in physical mode
@@ -15,6 +17,12 @@ Kernel memory is read with QEMU's gdbstub in physical mode
 virtual addresses agree, and the reads work whatever the selected hart is
 doing (in user mode its satp holds a user page table that maps no kernel
 data). Registers are read outside that mode, so unwinding never sees it.
+
+A process is a group of process-table entries, its threads (the leader, made
+by fork or exec, and those made by clone), sharing one struct uvm from mm's
+pool (kernel/mm/uvm.c) through their vm pointers. The helpers name an
+address space by its id, the owner pmem records for its pages, since no
+single pid stands for it.
 """
 
 import os
@@ -32,12 +40,14 @@ TRAMPOLINE = (1 << 38) - PGSIZE     # uapi/layout.h: VA_MAX - PGSIZE
 KIND_NAMES = ["free", "pgtbl", "user", "kstack", "trapframe", "pipe", "other"]
 PRIV_NAMES = {0: "U", 1: "S", 3: "M"}
 SUMMARY = """\
-  harts          every hart: mode, interrupts, pc, its process, locks held
-  procs          the process table
+  harts          every hart: mode, interrupts, pc, its process and address
+                 space, locks held
+  procs          the process table: leaders and threads, and their spaces
+  uvm            the address spaces in use: references, harts, threads
   pmem           physical pages, total, free and per kind (memstat's words)
   mmpool         the mmap_region_node pool: free list and the nodes in use
-  regions PID    a process's heap and regions   } in the format of the
-  vmprint PID    ... and its page table         } kernel's uvm_print
+  regions PID    a process's space, heap and regions } in the format of
+  vmprint PID    ... and its page table              } the kernel's uvm_print
   uprog NAME     load user program NAME's symbols (linked at 0x1000)"""
 
 
@@ -138,6 +148,33 @@ def node_index(node_addr):
     return off // size
 
 
+def uvm_pool():
+    """mm's pool of address spaces: uvm.c's file-static `pool` (mmap.c has
+    a namesake, the region nodes)."""
+    return static_var("mm/uvm.c", "pool")
+
+
+def live_spaces():
+    """(slot, struct uvm value) for every slot of the pool in use, by id."""
+    pool = uvm_pool()
+    out = [(i, pool[i]) for i in range(array_len(pool)) if int(pool[i]["in_use"])]
+    return sorted(out, key=lambda e: int(e[1]["id"]))
+
+
+def proc_vm(p):
+    """p's struct uvm pointer, or None: vm is NULL before init's first exec
+    and from exit on."""
+    vm = p["vm"]
+    return vm if int(vm) != 0 else None
+
+
+def space_text(vm):
+    """An address space's id, "-" for none (vm None or NULL)."""
+    if vm is None or int(vm) == 0:
+        return "-"
+    return str(int(vm["id"]))
+
+
 def live_procs():
     """(slot, struct proc value) for every slot not UNUSED."""
     table = global_var("proc_table")
@@ -150,15 +187,17 @@ def live_procs():
 
 
 def find_proc(arg):
-    """The struct proc for a process name (the first in the table with it),
-    or a pid: a number or any gdb expression."""
+    """The struct proc for a process name (the first leader in the table
+    with it, else the first thread: clones share their leader's name), or a
+    pid: a number or any gdb expression (a thread's id is a pid too)."""
     arg = arg.strip()
     if not arg:
         raise gdb.GdbError("which process? give a pid or a program name")
     procs = [p for _, p in live_procs()]
-    for p in procs:
-        if cstr(p["name"].address) == arg:
-            return p
+    named = [p for p in procs if cstr(p["name"].address) == arg]
+    named.sort(key=lambda p: int(p["is_thread"]) != 0)   # stable: slot order
+    if named:
+        return named[0]
     try:
         pid = int(gdb.parse_and_eval(arg))
     except gdb.error:
@@ -193,9 +232,11 @@ def read_table(pa):
 # ---- the address-space printers (kernel/mm/uvm.c, uvm_print) ------------
 
 def region_lines(vm):
-    """uvm_print's heap and region lines for struct uvm vm."""
+    """uvm_print's lines before the page table, for a struct uvm pointer:
+    the space's id and references, its heap and its regions."""
     nodes = list_nodes(vm["regions"], n_mmap() + 1)
-    lines = ["heap [%s, %s)" % (hex_p(int(vm["image_end"])), hex_p(int(vm["brk"]))),
+    lines = ["space %d, %d references" % (int(vm["id"]), int(vm["refs"])),
+             "heap [%s, %s)" % (hex_p(int(vm["image_end"])), hex_p(int(vm["brk"]))),
              "regions (%d):" % len(nodes)]
     for r in nodes:
         begin, npages = int(r["begin"]), int(r["npages"])
@@ -223,9 +264,19 @@ def table_lines(pt, level, out):
             table_lines(pa, level - 1, out)
 
 
+def vm_of(p):
+    """p's address space, or a gdb error saying why it has none."""
+    vm = proc_vm(p)
+    if vm is None:
+        raise gdb.GdbError("pid %d (%s) has no address space (vm is NULL: it "
+                           "exited, or init has not run its first exec)" %
+                           (int(p["pid"]), cstr(p["name"].address)))
+    return vm
+
+
 def vm_lines(p):
     """sys_vmprint's whole output for struct proc p."""
-    vm = p["vm"]
+    vm = vm_of(p)
     pt = int(vm["pt"])
     lines = ["pid %d (%s) address space:" % (int(p["pid"]), cstr(p["name"].address))]
     lines += region_lines(vm)
@@ -237,15 +288,17 @@ def vm_lines(p):
 
 def lock_label(lk):
     """A held lock's name, told apart from its namesakes: the pid for a
-    process's own locks (proc, uvm), the address for one outside the
+    process's own lock (proc), the space's id for an address space's (uvm:
+    threads share it, so no pid names it), the address for one outside the
     kernel image (a pipe's), nothing more for a kernel variable."""
     name = cstr(lk["name"])
     addr = int(lk)
-    table = global_var("proc_table")
-    start = int(table.address)
-    slot = (addr - start) // table[0].type.sizeof
-    if start <= addr and slot < array_len(table):
-        return "%s[pid %d]" % (name, int(table[slot]["pid"]))
+    for array, field, word in ((global_var("proc_table"), "pid", "pid"),
+                               (uvm_pool(), "id", "space")):
+        start = int(array.address)
+        slot = (addr - start) // array[0].type.sizeof
+        if start <= addr and slot < array_len(array):
+            return "%s[%s %d]" % (name, word, int(array[slot][field]))
     where = gdb.execute("info symbol 0x%x" % addr, to_string=True)
     if " in section " in where:
         return name
@@ -264,9 +317,9 @@ def lock_note(lk):
 class KernelHelp(gdb.Command):
     """The kernel helpers (tools/gdb/kernel.py); `kernel` lists them.
 
-harts, procs, pmem, mmpool, regions PID, vmprint PID, uprog NAME; `help
-NAME` describes one. Each works wherever the harts are stopped, also in
-user mode: kernel memory is read physically (QEMU's Qqemu.PhyMemMode)."""
+harts, procs, uvm, pmem, mmpool, regions PID, vmprint PID, uprog NAME;
+`help NAME` describes one. Each works wherever the harts are stopped, also
+in user mode: kernel memory is read physically (QEMU's Qqemu.PhyMemMode)."""
 
     def __init__(self):
         super().__init__("kernel", gdb.COMMAND_USER)
@@ -276,7 +329,7 @@ user mode: kernel memory is read physically (QEMU's Qqemu.PhyMemMode)."""
 
 
 class Harts(gdb.Command):
-    """Every hart: mode, interrupts, pc, the process it runs, locks held.
+    """Every hart: mode, interrupts, pc, the process and space it runs, locks.
 
 Usage: harts
 One line per gdb thread (hart N is thread N+1):
@@ -284,12 +337,16 @@ One line per gdb thread (hart N is thread N+1):
   SIE   sstatus.SIE: supervisor interrupts on or off ("?" if unreadable)
   pc    and the kernel function it is in (user pcs have no symbol unless
         `uprog` loaded the program)
-  proc  pid and name from cpus[hart].proc; "-" while in the scheduler
+  proc  pid and name from cpus[hart].proc (a thread's own id); "-" while
+        in the scheduler
+  space the id of that process's address space (proc->vm->id), which its
+        threads share; "-" for none (no process, or vm NULL)
   locks the spinlocks the hart holds (hart_locks[hart].held), in order;
-        a process's own locks show its pid (uvm[pid 3]), a lock in an
-        allocated page its address (pipe@0x803a9000)"""
+        a process's lock shows its pid (proc[pid 3]), an address space's
+        its id (uvm[space 4]), a lock in an allocated page its address
+        (pipe@0x803a9000)"""
 
-    ROW = "%-4s %-4s %-3s %-37s %-17s %s"
+    ROW = "%-4s %-4s %-3s %-37s %-17s %-5s %s"
 
     def __init__(self):
         super().__init__("harts", gdb.COMMAND_USER)
@@ -300,21 +357,25 @@ One line per gdb thread (hart N is thread N+1):
             cpus = global_var("cpus")
             locks = static_var("sync/spinlock.c", "hart_locks")
             ncpu = array_len(cpus)
-            print(self.ROW % ("hart", "mode", "SIE", "pc", "proc", "locks held"))
+            print(self.ROW % ("hart", "mode", "SIE", "pc", "proc", "space",
+                              "locks held"))
             for hart, mode, sie, pc in regs:
                 if hart >= ncpu:
-                    print(self.ROW % (hart, mode, sie, pc, "parked", "(beyond NCPU)"))
+                    print(self.ROW % (hart, mode, sie, pc, "parked", "-",
+                                      "(beyond NCPU)"))
                     continue
                 p = cpus[hart]["proc"]
-                proc = "-"
+                proc = space = "-"
                 if int(p) != 0:
                     proc = "%d %s" % (int(p["pid"]), cstr(p["name"].address))
+                    space = space_text(proc_vm(p))
                 h = locks[hart]
                 held = [lock_label(h["held"][j])
                         for j in range(min(int(h["nheld"]), array_len(h["held"])))]
                 if int(h["waiting"]) != 0:
                     held.append("waits for " + lock_label(h["waiting"]))
-                print(self.ROW % (hart, mode, sie, pc, proc, ", ".join(held) or "-"))
+                print(self.ROW % (hart, mode, sie, pc, proc, space,
+                                  ", ".join(held) or "-"))
 
     @staticmethod
     def read_registers():
@@ -367,12 +428,19 @@ One line per gdb thread (hart N is thread N+1):
 
 
 class Procs(gdb.Command):
-    """The process table: every slot that is not UNUSED.
+    """The process table: every slot that is not UNUSED, threads included.
 
 Usage: procs
-Columns: slot in proc_table, pid, state, parent's pid ("-": none), the hart
-it runs or last ran on, the heap break (vm.brk), the number of mmap regions
-(nodes in vm.regions), and the program name."""
+Columns: slot in proc_table, pid (a thread's own id), state, parent's pid
+(for a thread: the thread that cloned it; "-": none), the hart it runs or
+last ran on, kind (leader: made by fork or exec and standing for the
+process; thread: made by clone), group (the leader's pid; "-" for a slot
+still being set up), space (the id of the address space vm points at,
+shared by the group; "-": vm is NULL, before init's first exec or after
+exit), the heap break (vm->brk) and the number of mmap regions (nodes in
+vm->regions) of that space, and the program name."""
+
+    ROW = "%-4s %-5s %-9s %-5s %-4s %-6s %-5s %-5s %-12s %-7s %s"
 
     def __init__(self):
         super().__init__("procs", gdb.COMMAND_USER)
@@ -380,15 +448,85 @@ it runs or last ran on, the heap break (vm.brk), the number of mmap regions
     def invoke(self, arg, from_tty):
         with KernelMemory():
             limit = n_mmap() + 1
-            print("slot pid   state     ppid  hart brk          regions name")
+            print(self.ROW % ("slot", "pid", "state", "ppid", "hart", "kind",
+                              "group", "space", "brk", "regions", "name"))
             for slot, p in live_procs():
-                parent = p["parent"]
+                parent, group, vm = p["parent"], p["group"], proc_vm(p)
                 ppid = str(int(parent["pid"])) if int(parent) != 0 else "-"
-                vm = p["vm"]
-                print("%-4d %-5d %-9s %-5s %-4d %-12s %-7d %s" % (
+                gpid = str(int(group["pid"])) if int(group) != 0 else "-"
+                brk = nregions = "-"
+                if vm is not None:
+                    brk = hex_p(int(vm["brk"]))
+                    nregions = len(list_nodes(vm["regions"], limit))
+                print(self.ROW % (
                     slot, int(p["pid"]), str(p["state"]), ppid, int(p["hart"]),
-                    hex_p(int(vm["brk"])), len(list_nodes(vm["regions"], limit)),
-                    cstr(p["name"].address)))
+                    "thread" if int(p["is_thread"]) else "leader", gpid,
+                    space_text(vm), brk, nregions, cstr(p["name"].address)))
+
+
+class Uvm(gdb.Command):
+    """Every address space in use: mm's pool of struct uvm (kernel/mm/uvm.c).
+
+Usage: uvm
+First how many of the pool's slots are in use, then one line per space in
+use, by id:
+  space   its id, the owner pmem records for its pages
+  refs    its reference count (vm->refs)
+  harts   the harts running one of its threads (the bits of vm->harts);
+          "-": none
+  pt      the page-table root        heap     [image_end, brk)
+  regions the nodes in its region list
+  pids    the process-table entries whose vm points at it: a process's
+          leader and threads, in table order
+A note follows a space whose reference count differs from the entries
+pointing at it (expected only mid-way through fork, exec, clone or exit:
+they hold a reference of their own), one in use with no reference (being
+set up or freed), one whose lock is held, and an entry whose vm points at
+a slot that is not in use (a bug)."""
+
+    ROW = "%-5s %-4s %-7s %-12s %-26s %-7s %s"
+
+    def __init__(self):
+        super().__init__("uvm", gdb.COMMAND_USER)
+
+    def invoke(self, arg, from_tty):
+        with KernelMemory():
+            pool = uvm_pool()
+            spaces = live_spaces()
+            limit = n_mmap() + 1
+            users = {}
+            for _, p in live_procs():
+                vm = proc_vm(p)
+                if vm is not None:
+                    users.setdefault(int(vm), []).append(int(p["pid"]))
+            print("uvm: %d of %d spaces in use" % (len(spaces), array_len(pool)))
+            print(self.ROW % ("space", "refs", "harts", "pt", "heap", "regions",
+                              "pids"))
+            notes = []
+            for _, vm in spaces:
+                vid, refs = int(vm["id"]), int(vm["refs"])
+                pids = users.pop(int(vm.address), [])
+                mask = int(vm["harts"])
+                harts = ",".join(str(h) for h in range(64) if mask >> h & 1)
+                heap = "[%s, %s)" % (hex_p(int(vm["image_end"])), hex_p(int(vm["brk"])))
+                print(self.ROW % (
+                    vid, refs, harts or "-", hex_p(int(vm["pt"])), heap,
+                    len(list_nodes(vm["regions"], limit)),
+                    " ".join(map(str, pids)) or "-"))
+                if refs <= 0 and not pids:
+                    notes.append("space %d: no references: uvm_alloc or the last "
+                                 "uvm_put is part-way through it" % vid)
+                elif refs != len(pids):
+                    notes.append("space %d: %d references, %d entries point at it"
+                                 % (vid, refs, len(pids)))
+                if int(vm["lock"]["locked"]):
+                    notes.append("space %d: its lock is held by hart %d" %
+                                 (vid, int(vm["lock"]["hart"])))
+            for addr, pids in sorted(users.items()):
+                notes.append("pid %s: vm %s is not a space in use" %
+                             (" ".join(map(str, pids)), hex_p(addr)))
+            for n in notes:
+                print("note: " + n)
 
 
 class Pmem(gdb.Command):
@@ -429,10 +567,11 @@ class Mmpool(gdb.Command):
 Usage: mmpool
 First nodes_total and nodes_free (pool.nfree; memstat's words), then the
 node at the head of the free list (the next mmap_region_alloc returns it).
-Then every node in use, found by walking each live process's region list:
-node index, owner pid and name, range, pages and prot. Nodes marked in use
-that no process holds are listed as unowned (a leak, or an edit caught
-half-way); a free list whose length differs from nfree is reported too."""
+Then every node in use, found by walking the region list of each address
+space in use: node index, owner (the space's id and the name of a process
+running it), range, pages and prot. Nodes marked in use that no space holds
+are listed as unowned (a leak, or an edit caught half-way); a free list
+whose length differs from nfree is reported too."""
 
     def __init__(self):
         super().__init__("mmpool", gdb.COMMAND_USER)
@@ -455,16 +594,25 @@ half-way); a free list whose length differs from nfree is reported too."""
             if free_len != nfree:
                 print("note: the free list holds %d nodes, nfree says %d" %
                       (free_len, nfree))
-            owned = {}
+            # A space is named after its leader's program, else after the
+            # first entry pointing at it (a leader that exited has no vm).
+            names = {}
             for _, p in live_procs():
-                owner = "pid %d (%s)" % (int(p["pid"]), cstr(p["name"].address))
-                for r in list_nodes(p["vm"]["regions"], total + 1):
+                vm = proc_vm(p)
+                if vm is not None and (int(vm) not in names or not int(p["is_thread"])):
+                    names[int(vm)] = cstr(p["name"].address)
+            owned = {}
+            for _, vm in live_spaces():
+                owner = "space %d" % int(vm["id"])
+                if int(vm.address) in names:
+                    owner += " (%s)" % names[int(vm.address)]
+                for r in list_nodes(vm["regions"], total + 1):
                     owned[node_index(int(r.address))] = (owner, r)
             print("in use: %d" % len(owned))
             for i in sorted(owned):
                 owner, r = owned[i]
                 begin, npages = int(r["begin"]), int(r["npages"])
-                print("  node %-4d %-20s [%s, %s) %d pages %s" % (
+                print("  node %-4d %-24s [%s, %s) %d pages %s" % (
                     i, owner, hex_p(begin), hex_p(begin + npages * PGSIZE),
                     npages, prot_str(int(r["prot"]))))
             unowned = [i for i in range(total)
@@ -474,27 +622,30 @@ half-way); a free list whose length differs from nfree is reported too."""
 
 
 class Regions(gdb.Command):
-    """A process's heap and mmap regions, as the kernel's uvm_print prints them.
+    """A process's space, heap and regions, as the kernel's uvm_print prints them.
 
 Usage: regions PID      (PID: a number, any gdb expression, or a name)
-Prints `heap [image_end, brk)`, `regions (N):` and one line per region
-with its pool node, the first lines of what vmprint() prints."""
+Prints `space ID, N references`, `heap [image_end, brk)`, `regions (N):`
+and one line per region with its pool node: what vmprint() prints before
+the page table. Every thread of a process shows the same space."""
 
     def __init__(self):
         super().__init__("regions", gdb.COMMAND_USER)
 
     def invoke(self, arg, from_tty):
         with KernelMemory():
-            print("\n".join(region_lines(find_proc(arg)["vm"])))
+            print("\n".join(region_lines(vm_of(find_proc(arg)))))
 
 
 class Vmprint(gdb.Command):
     """A process's address space, exactly as the vmprint system call prints it.
 
 Usage: vmprint PID      (PID: a number, any gdb expression, or a name)
-The header, heap, regions, then the page table: one line per valid PTE,
-one " .." per level, index, pte, physical address and r/w/x/u. Page-table
-pages are read physically, so this works whichever hart is selected."""
+The header, the space's id and references, heap, regions, then the page
+table: one line per valid PTE, one " .." per level, index, pte, physical
+address and r/w/x/u (the threads' trapframes show up kernel-only, at
+TRAPFRAME and in the upper half). Page-table pages are read physically, so
+this works whichever hart is selected."""
 
     def __init__(self):
         super().__init__("vmprint", gdb.COMMAND_USER)
@@ -555,6 +706,7 @@ def repo_root():
 KernelHelp()
 Harts()
 Procs()
+Uvm()
 Pmem()
 Mmpool()
 Regions()
