@@ -87,12 +87,24 @@ uvm_put(struct uvm *vm)
   __atomic_store_n(&vm->in_use, 0, __ATOMIC_RELEASE);
 }
 
+static void gather_table(struct pgtbl_walker *w, pagetable_t pt);
+
 int
 uvm_map_trapframe(struct uvm *vm, uint64 va, uint64 pa)
 {
+  struct tlb_gather g = { 0, 0 };
+  /* The walker's addresses are not sign-extended (mm.h). */
+  uint64 wva = va & (PGTBL_VA_END - 1);
+
   acquire(&vm->lock);
   int rc = pgtbl_map(vm->pt, va, pa, PGSIZE, PTE_R | PTE_W | PTE_A | PTE_D, vm->id);
+  if (rc != 0) {
+    /* Give back the page-table pages the walk took before it ran out. */
+    struct pgtbl_walker w = { NULL, gather_table, &g };
+    pgtbl_walk_range(vm->pt, wva, wva + PGSIZE, &w);
+  }
   release(&vm->lock);
+  tlb_gather_finish(vm, &g);
   return rc;
 }
 

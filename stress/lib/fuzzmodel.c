@@ -68,8 +68,8 @@ mark(uint64 va, uint64 npages, int on)
   }
 }
 
-static enum ptr_class
-classify(uint64 va)
+enum ptr_class
+fuzz_ptr_class(uint64 va)
 {
   uint64 s = (uint64)fuzz_scratch;
 
@@ -83,6 +83,27 @@ classify(uint64 va)
     return page_mapped(va) ? PTR_MAYBE : PTR_BAD;
   if (va >= PGROUNDUP(fz.brk) && va < MMAP_BEGIN)
     return PTR_BAD;
+  return PTR_MAYBE;
+}
+
+/* What a call that checks the whole of [va, va + n) first (a pipe read)
+ * finds: PTR_OK if it all lies in scratch, PTR_BAD if some page of it is
+ * unmapped, read-only or no user memory, or it wraps; else PTR_MAYBE.
+ * => n > 0. */
+static enum ptr_class
+range_class(uint64 va, uint64 n)
+{
+  uint64 s = (uint64)fuzz_scratch;
+
+  if (va + n < va)
+    return PTR_BAD;
+  if (va >= s && va + n <= s + SCRATCH)
+    return PTR_OK;
+  for (uint64 a = va; a < va + n; a = PGROUNDDOWN(a) + PGSIZE) {
+    enum ptr_class c = fuzz_ptr_class(a);
+    if (c == PTR_BAD || c == PTR_RO)
+      return PTR_BAD;
+  }
   return PTR_MAYBE;
 }
 
@@ -136,11 +157,11 @@ fuzz_any_ptr(int store, enum ptr_class *cls)
   if (one_in(6))
     va += 1 + below(7);
   if (store && va >= USER_BASE + PGSIZE && va < fz.heap_start &&
-      classify(va) != PTR_OK)
+      fuzz_ptr_class(va) != PTR_OK)
     va = (uint64)fuzz_scratch + below(64);   /* data or bss: the worker's own */
   if (store && va >= STACK_LIMIT + PGSIZE && va < TRAPFRAME - 16)
     va = (uint64)fuzz_scratch;               /* the live stack */
-  *cls = classify(va);
+  *cls = fuzz_ptr_class(va);
   return va;
 }
 
@@ -467,19 +488,26 @@ fuzz_read(void)
   uint64 buf = fuzz_any_ptr(1, &cls);
   long n = one_in(3) ? (long)any_len() : (long)below(300);
   long ret = fuzz_call(SYS_read, v, (long)buf, n, (long)fuzz_any_int(), 0, 0);
-  int most = (int)n < 0 ? 0 : (int)n < 128 ? (int)n : 128;
   if (kind != FD_READ) {
     if (ret != -1)
       fuzz_fail("read from fd %d (not open for reading) returned %d", fd, (int)ret);
     return;
   }
+  /* The count is an int. The kernel checks the whole buffer first, then
+   * takes all the pipe holds (between lo and hi bytes), up to the count. */
+  int count = (int)n;
+  int most = count < 0 ? 0 : p->hi < count ? p->hi : count;
+  int least = count < 0 ? 0 : p->lo < count ? p->lo : count;
+  enum ptr_class whole = count > 0 ? range_class(buf, (uint64)count) : cls;
   if (ret > most || ret < -1)
-    fuzz_fail("read(%d, %p, %d) returned %d", fd, (void *)buf, (int)n, (int)ret);
-  if ((cls == PTR_BAD || cls == PTR_RO) && (int)n > 0 && ret != -1)
-    fuzz_fail("read(%d) stored %d bytes at %p", fd, (int)ret, (void *)buf);
-  if (cls == PTR_OK && most > 0 && p->lo > 0 && v == fd && n == (int)n && ret <= 0)
-    fuzz_fail("read(%d, scratch, %d) returned %d with bytes in the pipe", fd, (int)n,
-              (int)ret);
+    fuzz_fail("read(%d, %p, %d) returned %d, the pipe holds at most %d", fd, (void *)buf,
+              count, (int)ret, p->hi);
+  if (whole == PTR_BAD && count > 0 && ret != -1)
+    fuzz_fail("read(%d, %p, %d) stored %d bytes, but not all the buffer is writable", fd,
+              (void *)buf, count, (int)ret);
+  if (whole == PTR_OK && least > 0 && v == fd && ret < least)
+    fuzz_fail("read(%d, scratch, %d) returned %d with at least %d bytes in the pipe", fd,
+              count, (int)ret, p->lo);
   /* A failed read takes nothing out of the pipe (the kernel checks the
    * buffer first), so only a successful one moves the model. */
   if (ret > 0) {

@@ -3,7 +3,9 @@
  * for the driver: the worker's state fz with its model of what it owns,
  * the generator, the failure line and the counted call (fuzzworker.c), and
  * the argument pickers and the calls on memory and fds (fuzzmodel.c).
- * Every process (worker, child, grandchild) has its own copy of fz.
+ * Every process (worker, child, grandchild) has its own copy of fz; its
+ * threads share it, but a thread writes only its own struct thread_model
+ * (seen) and never calls into the model.
  */
 #ifndef STRESS_FUZZMODEL_H
 #define STRESS_FUZZMODEL_H
@@ -15,6 +17,7 @@
 #define RECENT         4
 #define MAPS           8
 #define SCRATCH        (2 * PGSIZE)
+#define THREADS_MAX    2         /* live (unjoined) threads per process */
 
 enum fd_kind { FD_FREE, FD_CONSOLE, FD_REPORT, FD_READ, FD_WRITE };
 
@@ -29,6 +32,24 @@ enum ptr_class {
 struct pipe_model {
   int rfd, wfd;               /* -1: closed here */
   int lo, hi;                 /* bounds on the bytes inside */
+};
+
+/* How a cloned thread ends, and so the status join must report. */
+enum thread_how {
+  THREAD_RETURN,              /* returns: the ret stub exits THREAD_RETURNED */
+  THREAD_EXIT,                /* exit(status) */
+  THREAD_SLEEP,               /* sleep(1), then exit(status) */
+  THREAD_STRAY,               /* starts at the stray stub: exits THREAD_STRAYED */
+};
+
+/* A thread this process cloned and has not joined; it runs on
+ * fuzz_tstacks[its index]. */
+struct thread_model {
+  int tid;                    /* 0: the slot is free */
+  int how;                    /* enum thread_how */
+  int status;                 /* what join must report */
+  volatile int seen;          /* written by the thread: its getpid */
+  volatile int done;          /* written by the thread: about to end */
 };
 
 struct fuzz_state {
@@ -46,6 +67,9 @@ struct fuzz_state {
   int fi_on;                  /* failinject armed: no lazy user touches */
   int children[CHILDREN_MAX];
   int nchildren;
+  struct thread_model threads[THREADS_MAX];
+  int nthreads;
+  int joined[RECENT];         /* tids joined lately: joining one again fails */
   int fd_kind[FD_MAX];
   int fd_pipe[FD_MAX];
   struct pipe_model pipes[FD_MAX];
@@ -92,6 +116,8 @@ long fuzz_call(long n, long a0, long a1, long a2, long a3, long a4, long a5);
 
 /* A random, small or edge value for an int or length argument. */
 uint64 fuzz_any_int(void);
+/* What a user access at va does, as far as the model knows. */
+enum ptr_class fuzz_ptr_class(uint64 va);
 /* An address for a pointer argument; *cls says what an access there does.
  * With store, never one the worker itself uses. */
 uint64 fuzz_any_ptr(int store, enum ptr_class *cls);

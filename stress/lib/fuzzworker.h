@@ -2,11 +2,13 @@
  * fuzzworker.h: one fuzz worker: a process that issues random system calls
  * by raw number (0..40, valid or not; never shutdown) with arguments biased
  * to edge values until its deadline. It keeps an exact model of what it
- * owns (fds and pipe contents, mmap pages, the break, its children), so it
- * never blocks for good or faults itself, checks the answers the model
- * makes certain (a store to an unwritable address fails, pipe hands out
- * the lowest free fds, mmap never overlaps, ...), and reports its counts
- * to the driver (stress/fuzz.c).
+ * owns (fds and pipe contents, mmap pages, the break, its children, the
+ * threads it cloned and has not joined), so it never blocks for good or
+ * faults itself, checks the answers the model makes certain (a store to an
+ * unwritable address fails, pipe hands out the lowest free fds, mmap never
+ * overlaps, a clone on a bad stack fails, a join returns a thread it made
+ * with the status that thread ended with, ...), and reports its counts to
+ * the driver (stress/fuzz.c).
  */
 #ifndef STRESS_FUZZWORKER_H
 #define STRESS_FUZZWORKER_H
@@ -26,6 +28,8 @@ struct fuzz_report {
   uint64 calls;
   uint64 errors;              /* calls that returned -1 */
   uint64 killed;              /* children reaped with status -1 */
+  uint64 clones;              /* threads it cloned */
+  uint64 joins;               /* threads it joined */
 };
 
 /* Driver -> workers: who the workers are, so random kills can spare them. */
