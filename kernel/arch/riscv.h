@@ -94,12 +94,14 @@ typedef uint64 *pagetable_t;   /* 512 PTEs */
 
 #define csr_read(name) ({ uint64 v_; \
     asm volatile("csrr %0, " #name : "=r"(v_)); v_; })
+/* The "memory" clobbers keep the compiler from moving loads and stores
+ * across a CSR write (interrupt enables, satp, sip). */
 #define csr_write(name, v) \
-    asm volatile("csrw " #name ", %0" : : "r"((uint64)(v)))
+    asm volatile("csrw " #name ", %0" : : "r"((uint64)(v)) : "memory")
 #define csr_set(name, v) \
-    asm volatile("csrs " #name ", %0" : : "r"((uint64)(v)))
+    asm volatile("csrs " #name ", %0" : : "r"((uint64)(v)) : "memory")
 #define csr_clear(name, v) \
-    asm volatile("csrc " #name ", %0" : : "r"((uint64)(v)))
+    asm volatile("csrc " #name ", %0" : : "r"((uint64)(v)) : "memory")
 
 /* CSRs given by number because the assembler has no name for them. */
 #define csr_write_num(num, v) \

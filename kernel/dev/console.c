@@ -129,39 +129,48 @@ int
 console_read(struct uvm *vm, uint64 uva, int n)
 {
   char buf[CONSOLE_CHUNK];
-  int k = 0;
 
   if (n > CONSOLE_CHUNK)
     n = CONSOLE_CHUNK;
   if (uvm_check_access(vm, uva, n, ACCESS_WRITE) != 0)
     return -1;
   acquire(&cons.lock);
-  while (cons.r == cons.w) {
-    if (proc_killed(myproc())) {
+  for (;;) {
+    while (cons.r == cons.w) {
+      if (proc_killed(myproc())) {
+        release(&cons.lock);
+        return -1;
+      }
+      sleep(&cons.r, &cons.lock);
+    }
+    int k = 0, eof = 0;
+    uint32 r = cons.r;
+    while (k < n && r != cons.w) {
+      char c = cons.buf[r % CONSOLE_BUF];
+      if (c == CTRL('D')) {
+        /* End of file: this read returns what came before it, and the
+         * next one (or this one, if nothing did) returns 0. */
+        eof = k == 0;
+        break;
+      }
+      r++;
+      buf[k++] = c;
+      if (c == '\n')
+        break;
+    }
+    /* Copy without faulting under the lock, then take the bytes, so a
+     * sibling thread unmapping the buffer cannot make a line vanish. */
+    if (k == 0 || copyout_nofault(vm, uva, buf, k) == 0) {
+      cons.r = r + eof;
+      cons.reader = myproc()->pid;
       release(&cons.lock);
+      return k;
+    }
+    release(&cons.lock);
+    if (proc_killed(myproc()) || uvm_check_access(vm, uva, k, ACCESS_WRITE) != 0)
       return -1;
-    }
-    sleep(&cons.r, &cons.lock);
+    acquire(&cons.lock);
   }
-  while (k < n && cons.r != cons.w) {
-    char c = cons.buf[cons.r % CONSOLE_BUF];
-    if (c == CTRL('D')) {
-      /* End of file: this read returns what came before it, and the next
-       * one (or this one, if nothing did) returns 0. */
-      if (k == 0)
-        cons.r++;
-      break;
-    }
-    cons.r++;
-    buf[k++] = c;
-    if (c == '\n')
-      break;
-  }
-  cons.reader = myproc()->pid;
-  release(&cons.lock);
-  if (copyout(vm, uva, buf, k) != 0)
-    return -1;
-  return k;
 }
 
 int

@@ -3,7 +3,8 @@
  * its start, the ring buffer in the rest. Readers sleep on &nread, writers
  * on &nwrite. Data moves between the ring and user memory one chunk at a
  * time through a kernel buffer, so the pipe lock is never held across a
- * copy that might fault in a lazy user page. A write of at most PIPE_CHUNK
+ * copy that might fault in a lazy user page (a read copies out under it
+ * with copyout_nofault, having faulted the buffer in first). A write of at most PIPE_CHUNK
  * (128) bytes goes in whole, never interleaved with another writer's; a
  * read takes everything the pipe holds, up to the count asked for.
  */
@@ -112,33 +113,42 @@ pipe_read(struct pipe *pi, struct uvm *vm, uint64 uva, int n)
   char buf[PIPE_CHUNK];
   int done = 0;
 
-  /* Check the whole buffer first, so a bad one fails the call without
-   * taking bytes out of the pipe. */
+  /* Check (and fault in) the whole buffer first, so a bad one fails the
+   * call without taking bytes out of the pipe. */
   if (uvm_check_access(vm, uva, n, ACCESS_WRITE) != 0)
     return -1;
   acquire(&pi->lock);
-  while (pi->nread == pi->nwrite && pi->writeopen) {
+again:
+  while (done == 0 && pi->nread == pi->nwrite && pi->writeopen) {
     if (proc_killed(myproc())) {
       release(&pi->lock);
       return -1;
     }
     sleep(&pi->nread, &pi->lock);
   }
-  /* Everything there is, up to n, a chunk at a time: the copy to the user
-   * happens with the lock dropped. */
+  /* Everything there is, up to n, a chunk at a time. Each chunk is copied
+   * under the pipe lock by a copy that never faults (the pipe lock ranks
+   * below the address space's), and only then taken out of the pipe: a
+   * sibling thread that unmaps the buffer cannot make bytes vanish. */
   while (done < n) {
     int k = 0;
-    while (k < PIPE_CHUNK && done + k < n && pi->nread != pi->nwrite)
-      buf[k++] = pi->data[pi->nread++ % PIPE_SIZE];
+    uint64 r = pi->nread;
+    while (k < PIPE_CHUNK && done + k < n && r != pi->nwrite)
+      buf[k++] = pi->data[r++ % PIPE_SIZE];
     if (k == 0)
       break;
-    wakeup(&pi->nwrite);
-    release(&pi->lock);
-    /* The buffer was checked, but a sibling thread may unmap it since. */
-    if (copyout(vm, uva + done, buf, k) != 0)
-      return done > 0 ? done : -1;
+    if (copyout_nofault(vm, uva + done, buf, k) != 0) {
+      /* Unmapped since the check: fault it in again, or give up. */
+      release(&pi->lock);
+      if (proc_killed(myproc()) ||
+          uvm_check_access(vm, uva + done, k, ACCESS_WRITE) != 0)
+        return done > 0 ? done : -1;
+      acquire(&pi->lock);
+      goto again;
+    }
+    pi->nread = r;
     done += k;
-    acquire(&pi->lock);
+    wakeup(&pi->nwrite);
   }
   release(&pi->lock);
   return done;

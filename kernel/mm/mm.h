@@ -225,7 +225,8 @@ int kvm_map_trampoline(pagetable_t pt);
 /*
  * A user address space: an object of its own, shared by every thread of a
  * process and reference counted. mm allocates it (uvm_alloc) from a static
- * pool of NPROC and frees it when the last reference goes (uvm_put).
+ * pool of 2 * NPROC (a slot's own space and one an exec is building) and
+ * frees it when the last reference goes (uvm_put).
  *
  * Lock key:
  *   [vm]  vm->lock (rank LOCK_RANK_VM), a spinlock held only for short

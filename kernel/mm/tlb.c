@@ -64,6 +64,9 @@ void
 tlb_intr(void)
 {
   csr_clear(sip, SIE_SSIE);   /* the pending bit, before serving */
+  /* The clear before the read of req: else a request sent in between
+   * could have its interrupt cleared and its count not yet seen. */
+  asm volatile("fence iorw, iorw" : : : "memory");
   serve_requests();
 }
 
@@ -90,6 +93,7 @@ tlb_shootdown(struct uvm *vm)
     if (!(remote & (1UL << h)))
       continue;
     want[h] = __atomic_add_fetch(&req[h], 1, __ATOMIC_SEQ_CST);
+    asm volatile("fence w, o" : : : "memory");   /* the request before the device store */
     *(volatile uint32 *)SSWI_SETSSIP(h) = 1;
     __atomic_add_fetch(&ipis, 1, __ATOMIC_RELAXED);
   }

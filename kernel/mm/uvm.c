@@ -16,13 +16,16 @@
 #include "param.h"
 #include "uapi/mman.h"
 
-static struct uvm pool[NPROC];   /* one per process slot is always enough */
+/* Each process slot holds at most its own space, plus the one an exec in
+ * it is building while it still holds the old one. */
+#define NUVM (2 * NPROC)
+static struct uvm pool[NUVM];
 static int next_id = 1;          /* [a] */
 
 void
 uvm_init(void)
 {
-  for (int i = 0; i < NPROC; i++)
+  for (int i = 0; i < NUVM; i++)
     spinlock_init(&pool[i].lock, "uvm", LOCK_RANK_VM);
 }
 
@@ -31,13 +34,13 @@ uvm_alloc(void)
 {
   struct uvm *vm;
 
-  for (vm = pool; vm < &pool[NPROC]; vm++) {
+  for (vm = pool; vm < &pool[NUVM]; vm++) {
     int zero = 0;
     if (__atomic_compare_exchange_n(&vm->in_use, &zero, 1, 0, __ATOMIC_ACQUIRE,
                                     __ATOMIC_RELAXED))
       break;
   }
-  if (vm == &pool[NPROC])
+  if (vm == &pool[NUVM])
     return NULL;
   vm->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
   vm->refs = 1;
@@ -73,17 +76,20 @@ uvm_put(struct uvm *vm)
   /* No thread uses it any more; a hart that ran one may still cache its
    * translations until it flushes. */
   tlb_shootdown(vm);
+  /* Detach under the lock (the audit may be walking it), free without:
+   * poisoning every page of a large space is long to keep interrupts off. */
   acquire(&vm->lock);
-  struct mmap_region_node *n, *next;
-  for (n = vm->regions; n != NULL; n = next) {
+  pagetable_t pt = vm->pt;
+  struct mmap_region_node *n = vm->regions, *next;
+  vm->pt = NULL;
+  vm->regions = NULL;
+  vm->image_end = vm->brk = 0;
+  release(&vm->lock);
+  for (; n != NULL; n = next) {
     next = n->next;
     mmap_region_free(n);
   }
-  vm->regions = NULL;
-  uvm_destroy_pgtbl(vm->pt);
-  vm->pt = NULL;
-  vm->image_end = vm->brk = 0;
-  release(&vm->lock);
+  uvm_destroy_pgtbl(pt);
   __atomic_store_n(&vm->in_use, 0, __ATOMIC_RELEASE);
 }
 
@@ -413,7 +419,7 @@ audit_visit(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level)
 void
 uvm_audit_all(struct audit *a)
 {
-  for (struct uvm *vm = pool; vm < &pool[NPROC]; vm++) {
+  for (struct uvm *vm = pool; vm < &pool[NUVM]; vm++) {
     if (!__atomic_load_n(&vm->in_use, __ATOMIC_ACQUIRE))
       continue;
     struct pgtbl_walker w = { audit_visit, NULL, a };
