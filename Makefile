@@ -167,29 +167,38 @@ ifeq ($(DETERMINISTIC),1)
 QEMUOPTS += -accel tcg,thread=single -icount shift=$(ICOUNT_SHIFT),sleep=off
 endif
 
+# Both keep the console in $(BUILD)/qemu.log or run.log and, after a
+# panic, print the report again with source lines (tools/run-qemu.sh).
 qemu: kernel
-	$(QEMU) $(QEMUOPTS) -append "$(BOOTARGS)"
+	@tools/run-qemu.sh $(KERNEL) $(BUILD)/qemu.log \
+		$(QEMU) $(QEMUOPTS) -append "$(BOOTARGS)"
 
 # Boots, runs one program (CMD="prog args") and powers off with its status.
 run: kernel
-	$(QEMU) $(QEMUOPTS) -append "$(BOOTARGS) -- $(CMD)"
+	@tools/run-qemu.sh $(KERNEL) $(BUILD)/run.log \
+		$(QEMU) $(QEMUOPTS) -append "$(BOOTARGS) -- $(CMD)"
 
-# The stress suite: progress while it runs, the leak report and audit at
-# the end, exit status 0 only if nothing leaked and every check passed.
+# The stress suite: progress while it runs, the metrics table, the leak
+# report and audit at the end, exit status 0 only if nothing leaked and
+# every check passed. The log and CSV are named after every knob that
+# changes the run (tools/stress.sh), e.g. build/stress/stress-cpus4-seed1-30s.log.
+STRESS_ENV = KERNEL=$(KERNEL) QEMUOPTS="$(QEMUOPTS)" CPUS=$(CPUS) SEED=$(SEED) \
+	DURATION=$(DURATION) MEM=$(MEM) MEM_MIB=$(MEM_MIB) N_MMAP=$(N_MMAP) \
+	LEAK=$(LEAK) INVERT_LOCKS=$(INVERT_LOCKS) NO_SHOOTDOWN=$(NO_SHOOTDOWN) \
+	DETERMINISTIC=$(DETERMINISTIC) ICOUNT_SHIFT=$(ICOUNT_SHIFT)
+
 stress: kernel
-	@KERNEL=$(KERNEL) QEMUOPTS="$(QEMUOPTS)" CPUS=$(CPUS) SEED=$(SEED) \
-		DURATION=$(DURATION) OUT=$(or $(OUT),build/stress) tools/stress.sh
+	@$(STRESS_ENV) OUT=$(or $(OUT),build/stress) tools/stress.sh
 
 # The syscall fuzzer, with the same report, verdict and exit status.
 fuzz: kernel
-	@KERNEL=$(KERNEL) QEMUOPTS="$(QEMUOPTS)" CPUS=$(CPUS) SEED=$(SEED) \
-		DURATION=$(DURATION) OUT=$(or $(OUT),build/fuzz) PROGRAM=fuzz tools/stress.sh
+	@$(STRESS_ENV) OUT=$(or $(OUT),build/fuzz) PROGRAM=fuzz tools/stress.sh
 
-# Draws the newest stress run's samples as an SVG image.
+# Draws a run's samples as an SVG (and a PNG if a converter is installed):
+# RUN=build/stress/<run> (the log/CSV name without its ending) or CSV=path;
+# with neither, the newest run in build/stress.
 stress-plot:
-	@csv=$$(ls -t build/stress/*.csv 2>/dev/null | head -n 1); \
-	if [ -z "$$csv" ]; then echo "no stress run yet: make stress first"; exit 1; fi; \
-	tools/stress-plot.sh "$$csv"
+	@tools/stress-plot.sh $(or $(CSV),$(RUN))
 
 # gdb listens on a port derived from the user id, so two users of one
 # machine do not collide; `make gdb` in a second terminal attaches to it.
@@ -227,8 +236,9 @@ help:
 	@echo "make qemu        boot to the shell on the console (Ctrl-A X quits)"
 	@echo "make run CMD=\"prog args\"  boot, run one program, exit with its status"
 	@echo "make qemu-gdb    boot paused, waiting for gdb; then 'make gdb'"
-	@echo "make stress [SEED=n DURATION=s]  the stress suite and its leak report"
-	@echo "make stress-plot  draw the last stress run (SVG)"
+	@echo "make stress [SEED=n DURATION=s]  the stress suite, its metrics and leak report;"
+	@echo "                 log and CSV in build/stress/stress-cpusN-seedS-Ds[-knobs].*"
+	@echo "make stress-plot [RUN=build/stress/<run>]  draw a run (the newest if none)"
 	@echo "make fuzz [SEED=n DURATION=s]    the system-call fuzzer, same report"
 	@echo "make test        every test; ends with 'N passed, N failed'"
 	@echo "make host-test   only the host unit tests (TSan, ASan+UBSan)"

@@ -106,6 +106,20 @@ else
   tap_fail "make run of an unknown program says so and fails" "status $rc (log: ${log#$TOP/})"
 fi
 
+# A panic under `make run` (and `make qemu`, the same script) is shown again
+# with source lines: here a self-test that frees a page twice on purpose.
+log="$LOGDIR/boot-run-panic.log"
+timeout 60 make -s -C "$TOP" CPUS=2 run BOOTARGS="selftest=pmem_double_free_panics" \
+  </dev/null >"$log" 2>&1
+rc=$?
+sed -i 's/\r$//' "$log"
+if [ "$rc" -ne 0 ] && grep -q '^the panic report, with source lines' "$log" &&
+   grep -qE '^ +0x[0-9a-f]+  pmem_free at kernel/mm/pmem.c:[0-9]+' "$log"; then
+  tap_ok "make run symbolizes a panic's backtrace"
+else
+  tap_fail "make run symbolizes a panic's backtrace" "status $rc (log: ${log#$TOP/})"
+fi
+
 # A kernel built for 2 harts on a 4-hart machine: harts 2 and 3 must park.
 log="$LOGDIR/boot-park.log"
 kernel=$(build_kernel 2)

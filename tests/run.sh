@@ -3,6 +3,11 @@
 # its lines as "ok N suite: case" under one numbering, checks the suite ended
 # properly, and closes with "N passed, N failed". Logs: build/test-logs/.
 #
+# The report is TAP version 14: the version line and the plan ("1..N") come
+# before the cases, so the cases are collected while the suites run, with
+# one progress line per suite (and every failure at once) on stderr, and
+# the whole report is printed at the end.
+#
 # Suites: host unit tests (TSan, ASan+UBSan); in-kernel self-tests at
 # CPUS=1, 2, 4 and 8; the user process tests at CPUS=1 and 4, the thread
 # tests at CPUS=1, 2 and 4; kernel misuse
@@ -17,21 +22,27 @@ export SEED=${SEED:-1}
 n=0
 failed=0
 started=$(date +%s)
+cases=$(mktemp)
+trap 'rm -f "$cases"' EXIT
 
 report() {   # report ok|fail NAME [REASON]
   n=$((n + 1))
   if [ "$1" = ok ]; then
-    echo "ok $n $2"
+    echo "ok $n $2" >>"$cases"
   else
     failed=$((failed + 1))
-    echo "not ok $n $2 # $3"
+    echo "not ok $n $2 # $3" >>"$cases"
+    suite_failures+="  not ok $n $2 # $3"$'\n'
   fi
 }
 
 suite() {    # suite NAME COMMAND...
-  local name=$1 line closing="" rc
+  local name=$1 line closing="" rc t0 n0=$n f0=$failed
+  suite_failures=""
   shift
-  echo "# suite $name: $*"
+  echo "# suite $name: $*" >>"$cases"
+  printf '%-22s ' "$name" >&2
+  t0=$(date +%s)
   local out
   out=$(mktemp)
   "$@" >"$out" 2>&1
@@ -44,7 +55,7 @@ suite() {    # suite NAME COMMAND...
     elif [[ $line =~ ^[0-9]+\ passed,\ [0-9]+\ failed ]]; then
       closing=$line
     elif [[ $line == "#"* ]]; then
-      echo "$line"
+      echo "$line" >>"$cases"
     fi
   done <"$out"
   rm -f "$out"
@@ -53,6 +64,8 @@ suite() {    # suite NAME COMMAND...
   elif [ "$rc" -ne 0 ] && [[ $closing == *" 0 failed"* ]]; then
     report fail "$name: suite finished" "exit status $rc after '$closing'"
   fi
+  echo "$((n - n0 - failed + f0)) passed, $((failed - f0)) failed ($(( $(date +%s) - t0 )) s)" >&2
+  printf '%s' "$suite_failures" >&2
 }
 
 suite host tests/host/run.sh
@@ -76,6 +89,9 @@ suite misuse tests/kernel-misuse.sh
 suite boot tests/kernel-boot.sh
 suite gdb tests/gdb-harts.sh
 
+echo "TAP version 14"
+echo "1..$n"
+cat "$cases"
 echo "# seed $SEED, $(( $(date +%s) - started )) s"
 echo "$((n - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]

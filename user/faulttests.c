@@ -102,6 +102,36 @@ wait_rejects_bad_status_pointer(void)
   CHECK(st == 42, "child's status %d after failed waits, expected 42", st);
 }
 
+/* A status word that starts on a writable page and ends on an unmapped or
+ * read-only one: wait fails and writes no byte of it. */
+static void
+wait_with_a_straddling_status_writes_nothing(void)
+{
+  uint64 base = (uint64)utest_map(0, 2 * PGSIZE, PROT_READ | PROT_WRITE);
+  CHECK(base != (uint64)MAP_FAILED, "mmap failed");
+  int pid = utest_fork_exit(42);
+  volatile unsigned char *edge = (unsigned char *)(base + PGSIZE - 2);
+
+  for (int second = 0; second < 2; second++) {
+    /* First the second page unmapped, then mapped read-only. */
+    utest_unmap(base + PGSIZE, 1);
+    if (second)
+      utest_map_at(base + PGSIZE, 1, PROT_READ);
+    edge[0] = 0x5a;
+    edge[1] = 0xa5;
+    CHECK(wait((int *)edge) == -1, "wait into a status straddling into %s page "
+          "worked", second ? "a read-only" : "an unmapped");
+    CHECK(edge[0] == 0x5a && edge[1] == 0xa5, "the failed wait wrote %02x %02x "
+          "into the first page", edge[0], edge[1]);
+    if (second)
+      utest_unmap(base + PGSIZE, 1);
+    else
+      utest_map_at(base + PGSIZE, 1, PROT_READ | PROT_WRITE);
+  }
+  CHECK(utest_reap(pid) == 42, "the child was lost by the failed waits");
+  utest_unmap(base, 1);
+}
+
 static void
 pipe_rejects_bad_fd_array(void)
 {
@@ -248,6 +278,8 @@ main(int argc, char **argv)
     { "read_rejects_bad_or_unwritable_buffers",
       read_rejects_bad_or_unwritable_buffers },
     { "wait_rejects_bad_status_pointer", wait_rejects_bad_status_pointer },
+    { "wait_with_a_straddling_status_writes_nothing",
+      wait_with_a_straddling_status_writes_nothing },
     { "pipe_rejects_bad_fd_array", pipe_rejects_bad_fd_array },
     { "exec_rejects_bad_pointers", exec_rejects_bad_pointers },
     { "load_from_null_kills_only_the_child",
