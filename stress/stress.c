@@ -8,7 +8,8 @@
  * of one thread; odd ones threadwork_run, processes of 2-4 threads
  * sharing an address space) and prints a
  * progress line every two seconds from their reports. When every worker
- * and every orphan is gone it prints the leak report (memstat against the
+ * and every orphan is gone it prints a table of operations (count, rate,
+ * failures, like stress-ng's --metrics), the leak report (memstat against the
  * baseline: exact free pages, free nodes and pages per kind) and the
  * kernel audit, then a verdict. Exit status 0 only if all of it passed.
  * Lines starting "stress-csv:" are samples for tools/stress-plot.sh.
@@ -27,6 +28,7 @@ struct run {
   int duration;                 /* seconds */
   int workers;
   uint64 start;                 /* uptime at the start */
+  uint64 end;                   /* uptime when the last worker was gone */
   struct stress_report last[WORKERS_MAX];
   int failed;
 };
@@ -38,6 +40,29 @@ total_ops(const struct run *r, int op)
   for (int i = 0; i < r->workers; i++)
     n += r->last[i].ops[op];
   return n;
+}
+
+/* The metrics table: each kind with its count and rate over the run; a
+ * refused fork or mmap is counted against fork or mmap. */
+static void
+metrics(const struct run *r)
+{
+  struct stress_metric m[OP_COUNT];
+  int n = 0;
+
+  for (int op = 0; op < OP_COUNT; op++) {
+    if (op == OP_FORK_FAILED || op == OP_MMAP_FAILED)
+      continue;
+    m[n].name = op_names[op];
+    m[n].count = total_ops(r, op);
+    m[n].failed = op == OP_FORK   ? (int64)total_ops(r, OP_FORK_FAILED)
+                  : op == OP_MMAP ? (int64)total_ops(r, OP_MMAP_FAILED)
+                                  : -1;
+    n++;
+  }
+  stress_print_metrics("stress", r->end - r->start, m, n,
+                       "failed = refused for want of a slot, a page or a node (fork: any "
+                       "fork a worker tried; mmap: also munmaps that split a region)");
 }
 
 static void
@@ -151,9 +176,11 @@ main(int argc, char **argv)
   r.start = (uint64)uptime();
   progress(&r);                 /* the first sample: the baseline itself */
   follow(&r, start_workers(&r));
+  r.end = (uint64)uptime();
   reap_workers(&r);
   stress_settle(&base);
   progress(&r);
+  metrics(&r);
 
   int bad = stress_verify("stress", r.seed, &base);
   if (r.failed || bad) {

@@ -38,8 +38,9 @@ done
 for i in 1 2; do
   run_stress "det$i" CPUS=4 SEED=7 DETERMINISTIC=1
 done
-a="$out/det1/stress-cpus4-seed7.log"
-b="$out/det2/stress-cpus4-seed7.log"
+# tools/stress.sh names the log after the run's knobs: -<seconds>s, -det.
+a="$out/det1/stress-cpus4-seed7-${short}s-det.log"
+b="$out/det2/stress-cpus4-seed7-${short}s-det.log"
 if [ -s "$a" ] && cmp -s "$a" "$b" && grep -q '^stress: PASS' "$a"; then
   tap_ok "DETERMINISTIC=1 SEED=7 twice gives byte-identical output"
 else

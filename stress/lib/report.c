@@ -2,7 +2,8 @@
  * report.c: the start and the end of a stress or fuzz run, shared by both
  * drivers: their arguments and the baseline line; at the end, waiting for
  * init to reap the orphans, then the leak report (memstat against the
- * baseline, exact) and the kernel audit, with a FAIL line for each problem.
+ * baseline, exact) and the kernel audit, with a FAIL line for each problem;
+ * and the per-operation metrics table.
  */
 #include "stress.h"
 
@@ -118,4 +119,35 @@ stress_verify(const char *who, uint64 seed, const struct memstat *base)
     printf("%s: FAIL seed %d: the audit found unreachable or misused memory\n",
            who, (int)seed);
   return leaks || audit;
+}
+
+/* count per second of ticks (100 a second), as "int.hundredths". */
+static void
+rate_text(char *buf, int size, uint64 count, uint64 ticks)
+{
+  uint64 hundredths = ticks ? (count * 100 * 100 + ticks / 2) / ticks : 0;
+  snprintf(buf, size, "%d.%02d", (int)(hundredths / 100), (int)(hundredths % 100));
+}
+
+void
+stress_print_metrics(const char *who, uint64 ticks, const struct stress_metric *m,
+                     int n, const char *note)
+{
+  char rate[24], secs[24], failed[24];
+
+  snprintf(secs, sizeof(secs), "%d.%02d", (int)(ticks / 100), (int)(ticks % 100));
+  printf("%s: metrics: %s s of run time; per s = count / run time\n", who, secs);
+  printf("%s: metrics: %-14s %9s %9s %9s\n", who, "operation", "count", "per s", "failed");
+  for (int i = 0; i < n; i++) {
+    rate_text(rate, sizeof(rate), m[i].count, ticks);
+    if (m[i].failed >= 0) {
+      snprintf(failed, sizeof(failed), "%d", (int)m[i].failed);
+      printf("%s: metrics: %-14s %9d %9s %9s\n", who, m[i].name, (int)m[i].count,
+             rate, failed);
+    } else {
+      printf("%s: metrics: %-14s %9d %9s\n", who, m[i].name, (int)m[i].count, rate);
+    }
+  }
+  if (note)
+    printf("%s: metrics: %s\n", who, note);
 }

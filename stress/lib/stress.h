@@ -68,6 +68,21 @@ void stress_settle(const struct memstat *base);
  * a FAIL line for each problem; returns nonzero if there was one. */
 int stress_verify(const char *who, uint64 seed, const struct memstat *base);
 
+/* One line of the table a driver prints at the end of a run (like
+ * stress-ng's --metrics): an operation kind, how many were done and, if
+ * the kind has a failure counterpart, how many were refused (failed < 0:
+ * none, the column stays empty). */
+struct stress_metric {
+  const char *name;
+  uint64 count;
+  int64 failed;
+};
+/* Prints the table: one "<who>: metrics:" line per kind with its count,
+ * its rate per second of the run's ticks (uptime ticks, 100 a second) and
+ * its failures; note, if not 0, is a last line saying what failed means. */
+void stress_print_metrics(const char *who, uint64 ticks, const struct stress_metric *m,
+                          int n, const char *note);
+
 /* Prints the failure line (with the seed) on fd 2 and exits with status 1. */
 void stress_fail(uint64 seed, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 2, 3)));
