@@ -11,6 +11,7 @@
 #   LEAK=1   a kernel that leaks one user page on purpose (checks the checkers)
 #   INVERT_LOCKS=1  a kernel that takes two locks out of order on purpose
 #   NO_SHOOTDOWN=1  a kernel that skips the remote TLB flush on purpose
+#   COW_NO_FLUSH=1  a kernel whose fork skips the flush after write-protecting
 
 include CPUS.mk
 MEM ?= 128M
@@ -50,7 +51,7 @@ GDB := gdb-multiarch
 
 # Each configuration builds in its own folder, so switching CPUS or N_MMAP
 # never mixes objects compiled with different limits.
-BUILD := build/cpus$(CPUS)-nmmap$(N_MMAP)$(if $(filter 1,$(LEAK)),-leak)$(if $(filter 1,$(INVERT_LOCKS)),-invert)$(if $(filter 1,$(NO_SHOOTDOWN)),-noshootdown)
+BUILD := build/cpus$(CPUS)-nmmap$(N_MMAP)$(if $(filter 1,$(LEAK)),-leak)$(if $(filter 1,$(INVERT_LOCKS)),-invert)$(if $(filter 1,$(NO_SHOOTDOWN)),-noshootdown)$(if $(filter 1,$(COW_NO_FLUSH)),-cownoflush)
 KERNEL := $(BUILD)/kernel.elf
 
 ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
@@ -67,6 +68,9 @@ CFLAGS += -DDEBUG_INVERT_LOCKS    # a test build that takes two locks out of ord
 endif
 ifeq ($(NO_SHOOTDOWN),1)
 CFLAGS += -DDEBUG_NO_SHOOTDOWN    # a test build that leaves other harts' TLBs stale
+endif
+ifeq ($(COW_NO_FLUSH),1)
+CFLAGS += -DDEBUG_COW_NO_FLUSH    # a test build whose fork leaves siblings' TLBs writable
 endif
 LDFLAGS := -nostdlib -no-pie -static -Wl,--no-warn-rwx-segments
 

@@ -234,3 +234,17 @@ utest_page_is_zero(uint64 page)
       return 0;
   return 1;
 }
+
+extern char __data_start[], __image_end[];
+
+void
+utest_own_pages(void)
+{
+  uint64 sp;
+
+  asm volatile("mv %0, sp" : "=r"(sp));
+  for (uint64 a = (uint64)__data_start; a < (uint64)__image_end; a += PGSIZE)
+    *(volatile char *)a = *(volatile char *)a;
+  for (uint64 a = PGROUNDDOWN(sp); a < STACK_TOP; a += PGSIZE)
+    *(volatile char *)a = *(volatile char *)a;
+}
