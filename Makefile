@@ -38,6 +38,9 @@ $(call check_number,N_MMAP,1,65536)
 $(call check_number,SEED,0,2147483647)
 $(call check_number,DURATION,1,86400)
 $(call check_number,ICOUNT_SHIFT,0,10)
+# The on/off knobs: empty, 0 or 1, so a typo never builds a normal kernel.
+check_flag = $(if $(filter-out 0 1,$($(1))),$(error $(1)=$($(1)): must be 1 (on) or 0 (off)))
+$(foreach f,LEAK INVERT_LOCKS NO_SHOOTDOWN COW_NO_FLUSH DETERMINISTIC,$(call check_flag,$(f)))
 MEM_MIB := $(if $(call is_number,$(MEM:%M=%)),$(MEM:%M=%),$(if $(call is_number,$(MEM:%G=%)),$(shell expr $(MEM:%G=%) \* 1024)))
 $(if $(and $(filter %M %G,$(MEM)),$(MEM_MIB),$(call in_range,$(MEM_MIB),64,4096)),,\
   $(error MEM=$(MEM): must be a size like 128M or 1G, from 64M to 4G))
