@@ -198,14 +198,21 @@ int pgtbl_map(pagetable_t pt, uint64 va, uint64 pa, uint64 size, uint64 perm,
  * points to. VAs are Sv39 addresses without sign extension: the upper half
  * starts at SV39_VA_MAX and the whole space ends at PGTBL_VA_END.
  *   visit       called for each valid PTE with its va and level (0: leaf
- *               level); it may change or clear the PTE. Nonzero stops the
- *               walk, which then returns nonzero.
+ *               level); it may change or clear the PTE. It returns
+ *               PGTBL_WALK_ON to go on (into the table the PTE points to),
+ *               PGTBL_WALK_SKIP to go on without descending (it handled the
+ *               table itself: fork and teardown do a level-0 table in one
+ *               tight loop), or PGTBL_WALK_STOP to end the walk, which then
+ *               returns nonzero.
  *   drop_table  if set, a table the walk leaves with no valid entry is
  *               unlinked from its parent and handed to it (free, gather).
  *               The root is never dropped.
  * arg is the caller's. => whoever guards pt's entries is held.
  */
 #define PGTBL_VA_END (1UL << 39)
+#define PGTBL_WALK_ON    0
+#define PGTBL_WALK_SKIP  1
+#define PGTBL_WALK_STOP  (-1)
 struct pgtbl_walker {
   int (*visit)(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level);
   void (*drop_table)(struct pgtbl_walker *w, pagetable_t pt);
