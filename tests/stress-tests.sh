@@ -97,7 +97,7 @@ run_stress cownoflush CPUS=4 SEED=5 COW_NO_FLUSH=1 DURATION=10
 rc=$?
 log="$LOGDIR/stress-cownoflush.out"
 if [ "$rc" -ne 0 ] && grep -q '^stress: FAILED' "$log" &&
-   grep -qE 'stress: FAIL seed [0-9]+ pid [0-9]+: cow: fork: .*a parent write leaked into the child' "$log"; then
+   grep -qE 'stress: FAIL seed [0-9]+ (worker [0-9]+ )?pid [0-9]+: cow: fork: .*a parent write leaked into the child' "$log"; then
   tap_ok "a kernel whose fork skips the TLB flush fails the stress run, which names the leak into the child"
 else
   tap_fail "a kernel whose fork skips the TLB flush fails the stress run, which names the leak into the child" \
