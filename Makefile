@@ -11,6 +11,7 @@
 #   LEAK=1   a kernel that leaks one user page on purpose (checks the checkers)
 #   INVERT_LOCKS=1  a kernel that takes two locks out of order on purpose
 #   NO_SHOOTDOWN=1  a kernel that skips the remote TLB flush on purpose
+#   COW_NO_FLUSH=1  a kernel whose fork skips the flush after write-protecting
 
 include CPUS.mk
 MEM ?= 128M
@@ -37,6 +38,9 @@ $(call check_number,N_MMAP,1,65536)
 $(call check_number,SEED,0,2147483647)
 $(call check_number,DURATION,1,86400)
 $(call check_number,ICOUNT_SHIFT,0,10)
+# The on/off knobs: empty, 0 or 1, so a typo never builds a normal kernel.
+check_flag = $(if $(filter-out 0 1,$($(1))),$(error $(1)=$($(1)): must be 1 (on) or 0 (off)))
+$(foreach f,LEAK INVERT_LOCKS NO_SHOOTDOWN COW_NO_FLUSH DETERMINISTIC,$(call check_flag,$(f)))
 MEM_MIB := $(if $(call is_number,$(MEM:%M=%)),$(MEM:%M=%),$(if $(call is_number,$(MEM:%G=%)),$(shell expr $(MEM:%G=%) \* 1024)))
 $(if $(and $(filter %M %G,$(MEM)),$(MEM_MIB),$(call in_range,$(MEM_MIB),64,4096)),,\
   $(error MEM=$(MEM): must be a size like 128M or 1G, from 64M to 4G))
@@ -50,7 +54,7 @@ GDB := gdb-multiarch
 
 # Each configuration builds in its own folder, so switching CPUS or N_MMAP
 # never mixes objects compiled with different limits.
-BUILD := build/cpus$(CPUS)-nmmap$(N_MMAP)$(if $(filter 1,$(LEAK)),-leak)$(if $(filter 1,$(INVERT_LOCKS)),-invert)$(if $(filter 1,$(NO_SHOOTDOWN)),-noshootdown)
+BUILD := build/cpus$(CPUS)-nmmap$(N_MMAP)$(if $(filter 1,$(LEAK)),-leak)$(if $(filter 1,$(INVERT_LOCKS)),-invert)$(if $(filter 1,$(NO_SHOOTDOWN)),-noshootdown)$(if $(filter 1,$(COW_NO_FLUSH)),-cownoflush)
 KERNEL := $(BUILD)/kernel.elf
 
 ARCHFLAGS := -march=rv64imac_zicsr_zifencei -mabi=lp64 -mcmodel=medany
@@ -67,6 +71,9 @@ CFLAGS += -DDEBUG_INVERT_LOCKS    # a test build that takes two locks out of ord
 endif
 ifeq ($(NO_SHOOTDOWN),1)
 CFLAGS += -DDEBUG_NO_SHOOTDOWN    # a test build that leaves other harts' TLBs stale
+endif
+ifeq ($(COW_NO_FLUSH),1)
+CFLAGS += -DDEBUG_COW_NO_FLUSH    # a test build whose fork leaves siblings' TLBs writable
 endif
 LDFLAGS := -nostdlib -no-pie -static -Wl,--no-warn-rwx-segments
 
@@ -185,6 +192,7 @@ run: kernel
 STRESS_ENV = KERNEL=$(KERNEL) QEMUOPTS="$(QEMUOPTS)" CPUS=$(CPUS) SEED=$(SEED) \
 	DURATION=$(DURATION) MEM=$(MEM) MEM_MIB=$(MEM_MIB) N_MMAP=$(N_MMAP) \
 	LEAK=$(LEAK) INVERT_LOCKS=$(INVERT_LOCKS) NO_SHOOTDOWN=$(NO_SHOOTDOWN) \
+	COW_NO_FLUSH=$(COW_NO_FLUSH) \
 	DETERMINISTIC=$(DETERMINISTIC) ICOUNT_SHIFT=$(ICOUNT_SHIFT)
 
 stress: kernel

@@ -57,6 +57,10 @@ boot_hart0(uint64 dtb)
   pmem_init((uint64)end, ram_end);
   mmap_init();
   uvm_init();
+  spinlock_set_poll(tlb_poll);
+  uvm_fork_copies = bootarg("forkcopy", NULL, 0);
+  if (uvm_fork_copies)
+    printf("kernel: fork copies pages (boot argument forkcopy), no copy-on-write\n");
   audit_init();
   kvm_init(ram_end);
   proc_init();

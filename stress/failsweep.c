@@ -6,8 +6,14 @@
  * the operation must fail cleanly (an error return, or only that process
  * killed by its fault) and memstat must come back exactly to its baseline.
  * Operations include clone, and fork, exec and exit in a process of
- * several threads. Then a seeded random mode (a chance per allocation)
- * under a mixed load.
+ * several threads; fork of a process with many touched pages (with
+ * copy-on-write it takes only page-table pages: the fork cases have a
+ * maximum too); and copy-on-write breaks of shared pages by a child, a
+ * parent, a thread with a sibling on another hart, and the kernel
+ * (read, memstat, pipe, wait writing into shared pages): a failed break
+ * kills the writer or fails the call with -1, nothing leaks, and the
+ * other sharer's copy stays intact. Then a seeded random mode (a chance
+ * per allocation) under a mixed load.
  * Prints one line per case with the failure points it exercised.
  *
  *   failsweep [--seed N]
@@ -452,33 +458,399 @@ op_exit_threaded(int what, int n)
   exit(failed || tfailed ? DONE_FAILED : reached ? DONE_BROKEN : DONE_UNREACHED);
 }
 
+/* fork of a process with many touched pages: with copy-on-write fork maps
+ * them shared and takes only page-table pages (and the trapframe), so its
+ * failure points must not grow with the pages touched (max_pages). */
+#define TOUCHED_PAGES  64
+
+static void
+op_fork_touched(int what, int n)
+{
+  struct memstat a, b;
+  char *p = mmap(0, TOUCHED_PAGES * PGSIZE, rw, map_flags);
+
+  if (p == MAP_FAILED)
+    exit(DONE_BROKEN);
+  for (int i = 0; i < TOUCHED_PAGES; i++)
+    p[(uint64)i * PGSIZE] = (char)(i + 1);
+  arm(what, n);
+  int pid = fork();
+  if (pid == 0)
+    exit(0);
+  int counted = disarm();
+  if (pid > 0)
+    wait(0);
+  /* Failed, or the child gone: every page is the caller's alone again (its
+   * count back to 1), so writing them all takes no page. */
+  memstat(&a);
+  for (int i = 0; i < TOUCHED_PAGES; i++)
+    p[(uint64)i * PGSIZE] += 1;
+  memstat(&b);
+  if (a.pages_free != b.pages_free) {
+    fprintf(2, "failsweep: after a %s fork, writing the caller's pages took %d pages\n",
+            pid < 0 ? "failed" : "finished", (int)(a.pages_free - b.pages_free));
+    exit(DONE_BROKEN);
+  }
+  for (int i = 0; i < TOUCHED_PAGES; i++)
+    if (p[(uint64)i * PGSIZE] != (char)(i + 2)) {
+      fprintf(2, "failsweep: page %d lost its value over a fork\n", i);
+      exit(DONE_BROKEN);
+    }
+  exit(pid < 0 ? DONE_FAILED : counted < n ? DONE_UNREACHED : DONE_BROKEN);
+}
+
+/* ---- copy-on-write breaks ----
+ * The runner R forks A, which maps and fills COW_PAGES pages and forks B:
+ * the pages are shared by A and B. One of them (the writer) takes its own
+ * stack and data pages first (utest_own_pages, so only the shared pages'
+ * breaks are counted), arms injection and writes every shared page (or
+ * has the kernel write into them); the other (the holder) waits until the
+ * writer is done or dead, then checks its copy is intact and still
+ * writable. Both report to R through a pipe, one byte each:
+ *   writer  'U' done without reaching the Nth allocation, 'F' a kernel
+ *           write failed cleanly (-1, nothing written, nothing lost),
+ *           'B' broken (see its message); nothing: killed by a failed
+ *           break, which is the clean outcome of a user store
+ *   holder  'h' its copy intact, 'x' not
+ */
+#define COW_PAGES      8
+#define COW_GEN_OLD    1
+#define COW_GEN_NEW    2
+#define KW_BYTES       128     /* a kernel write across two shared pages */
+
+enum cow_writer { COW_CHILD, COW_PARENT, COW_THREAD, COW_KERNEL };
+
+static uint64 cow_area;
+
+static void
+cow_fill(uint64 gen)
+{
+  for (int i = 0; i < COW_PAGES; i++)
+    stress_fill_page(7, cow_area + (uint64)i * PGSIZE, gen);
+}
+
+/* The first page of the area (from first on) not holding gen, or -1. */
+static int
+cow_bad_page(int first, uint64 gen)
+{
+  for (int i = first; i < COW_PAGES; i++)
+    if (stress_check_page(7, cow_area + (uint64)i * PGSIZE, gen))
+      return i;
+  return -1;
+}
+
+static void
+verdict(int fd, char v)
+{
+  write(fd, &v, 1);
+}
+
+/* The holder: once the writer is gone, its copy must be intact, and
+ * writable (it is the last sharer: in place) and hold what it writes. */
+static void
+cow_hold(int vfd)
+{
+  int bad = cow_bad_page(0, COW_GEN_OLD);
+  if (bad >= 0)
+    fprintf(2, "failsweep: the holder's page %d changed under the writer's break\n", bad);
+  cow_fill(COW_GEN_NEW + 1);
+  if (bad < 0 && (bad = cow_bad_page(0, COW_GEN_NEW + 1)) >= 0)
+    fprintf(2, "failsweep: the holder's page %d lost its own write\n", bad);
+  verdict(vfd, bad < 0 ? 'h' : 'x');
+}
+
+/* User stores into every shared page; a failed break kills the process. */
+static void
+cow_store_all(int vfd, int n)
+{
+  cow_fill(COW_GEN_NEW);
+  int counted = disarm();
+  int bad = cow_bad_page(0, COW_GEN_NEW);
+  if (bad >= 0)
+    fprintf(2, "failsweep: the writer's page %d lost its write\n", bad);
+  verdict(vfd, bad >= 0 ? 'B' : counted < n ? 'U' : 'B');
+}
+
+static volatile int cow_spin_stop;
+static volatile uint64 cow_spins;
+
+static void
+cow_spinner(void *arg)
+{
+  (void)arg;
+  __atomic_add_fetch(&tready, 1, __ATOMIC_RELEASE);
+  while (!cow_spin_stop)
+    __atomic_add_fetch(&cow_spins, 1, __ATOMIC_RELAXED);
+}
+
+static struct { int what, n, vfd; } cow_job;
+
+static void
+cow_thread_writer(void *arg)
+{
+  (void)arg;
+  arm(cow_job.what, cow_job.n);
+  cow_store_all(cow_job.vfd, cow_job.n);
+}
+
+/* Takes the caller's stack (two pages deeper than now, too), data and
+ * bss pages as its own, so that after it the only allocations a writer
+ * makes are the breaks of the shared area. */
+static void __attribute__((noinline))
+own_everything(void)
+{
+  volatile char pad[2 * PGSIZE];
+
+  for (int i = 0; i < (int)sizeof(pad); i += PGSIZE / 2)
+    pad[i] = 0;
+  utest_own_pages();
+}
+
+/* Kernel writes into shared pages: a read across two of them, memstat,
+ * pipe's fds and wait's status into one each. A failed break makes the
+ * call return -1 having written nothing; the pipe's bytes, a new pipe's
+ * fds and the zombie are all still to be had once injection is off. */
+static void
+cow_kernel_writes(int vfd, int what, int n)
+{
+  static const int first_page[] = { 0, 0, 2, 3, 4 };
+  static const char *const call[] = { "", "read", "memstat", "pipe", "wait" };
+  char data[KW_BYTES];
+  int pp[2], gp[2], probe[2], status = -100, step = 0;
+  char c;
+
+  for (int i = 0; i < KW_BYTES; i++)
+    data[i] = (char)(i * 7 + 1);
+  if (pipe(pp) != 0 || write(pp[1], data, KW_BYTES) != KW_BYTES || pipe(gp) != 0)
+    exit(DONE_BROKEN);
+  int g = fork();                      /* a zombie to wait for */
+  if (g == 0)
+    exit(7);
+  if (g < 0)
+    exit(DONE_BROKEN);
+  close(gp[1]);
+  read(gp[0], &c, 1);                  /* end of file: it has exited */
+  close(gp[0]);
+  sleep(2);                            /* and given its pages back */
+  if (pipe(probe) != 0)                /* the fds the next pipe gets */
+    exit(DONE_BROKEN);
+  close(probe[0]);
+  close(probe[1]);
+  char *buf = (char *)(cow_area + PGSIZE - KW_BYTES / 2);   /* pages 0 and 1 */
+  struct memstat *ms = (struct memstat *)(cow_area + 2 * PGSIZE);
+  int *fds = (int *)(cow_area + 3 * PGSIZE + 64);
+  int *st = (int *)(cow_area + 4 * PGSIZE + 128);
+
+  own_everything();
+  arm(what, n);
+  if (read(pp[0], buf, KW_BYTES) == -1)
+    step = 1;
+  else if (memstat(ms) == -1)
+    step = 2;
+  else if (pipe(fds) == -1)
+    step = 3;
+  else if (wait(st) == -1)
+    step = 4;
+  int counted = disarm();
+  if (step) {
+    /* Nothing written: the pages from the failed call's on are as they were. */
+    int bad = cow_bad_page(first_page[step], COW_GEN_OLD);
+    const char *lost = 0;
+    int again[2];
+    if (step == 1 && (read(pp[0], buf, KW_BYTES) != KW_BYTES || memcmp(buf, data, KW_BYTES)))
+      lost = "the pipe's bytes are gone";
+    if (step == 3 && (pipe(again) != 0 || again[0] != probe[0] || again[1] != probe[1]))
+      lost = "it kept fds";
+    if (step == 4 && (wait(&status) != g || status != 7))
+      lost = "the zombie is gone";
+    if (bad >= 0)
+      fprintf(2, "failsweep: %s failed for want of a page but wrote page %d\n", call[step],
+              bad);
+    if (lost)
+      fprintf(2, "failsweep: %s failed for want of a page, and %s\n", call[step], lost);
+    verdict(vfd, bad >= 0 || lost ? 'B' : 'F');
+    exit(0);
+  }
+  if (memcmp(buf, data, KW_BYTES) != 0 || ms->pages_total == 0 || fds[0] != probe[0] ||
+      fds[1] != probe[1] || *st != 7) {
+    fprintf(2, "failsweep: kernel writes into shared pages wrote wrong values\n");
+    verdict(vfd, 'B');
+  } else {
+    verdict(vfd, counted < n ? 'U' : 'B');
+  }
+  exit(0);
+}
+
+/* B, the child: the writer, or (COW_PARENT) the holder. */
+static void
+cow_child(int kind, int what, int n, int vfd, int gone_fd)
+{
+  char c;
+
+  if (kind == COW_PARENT) {
+    read(gone_fd, &c, 1);              /* end of file: the writer is gone */
+    cow_hold(vfd);
+    exit(0);
+  }
+  if (kind == COW_KERNEL)
+    cow_kernel_writes(vfd, what, n);
+  if (kind == COW_THREAD) {
+    /* A spinning sibling on another hart: the break shoots it down, a
+     * failed one ends both threads. */
+    map_stacks();
+    own_everything();
+    int spinner = start_thread(cow_spinner, 0, 0);
+    await_ready(1);
+    cow_job.what = what;
+    cow_job.n = n;
+    cow_job.vfd = vfd;
+    join_thread(start_thread(cow_thread_writer, 0, 1), 0);
+    cow_spin_stop = 1;
+    join_thread(spinner, 0);
+    exit(0);
+  }
+  own_everything();
+  arm(what, n);
+  cow_store_all(vfd, n);
+  exit(0);
+}
+
+/* A: maps and fills the pages, forks B; the writer (COW_PARENT) or the
+ * holder. */
+static void
+cow_parent(int kind, int what, int n, int vfd)
+{
+  int gone[2], status;
+
+  cow_area = (uint64)mmap(0, COW_PAGES * PGSIZE, rw, map_flags);
+  if (cow_area == (uint64)MAP_FAILED || pipe(gone) != 0)
+    exit(DONE_BROKEN);
+  cow_fill(COW_GEN_OLD);
+  int b = fork();
+  if (b < 0) {
+    verdict(vfd, 'B');
+    exit(0);
+  }
+  if (b == 0) {
+    close(gone[1]);
+    cow_child(kind, what, n, vfd, gone[0]);
+  }
+  close(gone[0]);
+  if (kind == COW_PARENT) {
+    own_everything();
+    arm(what, n);
+    cow_store_all(vfd, n);
+    exit(0);                           /* B sees end of file, and checks */
+  }
+  close(gone[1]);
+  if (wait(&status) != b)
+    verdict(vfd, 'x');
+  cow_hold(vfd);
+  exit(0);
+}
+
+/* R: runs A and B and turns their bytes into the runner's status. */
+static void
+op_cow(int kind, int what, int n)
+{
+  int vp[2], status;
+  char v[8];
+  int got = 0, k;
+  int writer = 0, holder = 0, broken = 0;
+
+  if (pipe(vp) != 0)
+    exit(DONE_BROKEN);
+  int a = fork();
+  if (a < 0)
+    exit(DONE_BROKEN);
+  if (a == 0) {
+    close(vp[0]);
+    cow_parent(kind, what, n, vp[1]);
+  }
+  close(vp[1]);
+  wait(&status);
+  while ((k = read(vp[0], v, sizeof(v))) > 0)    /* until A and B are gone */
+    for (int i = 0; i < k; i++, got++) {
+      if (v[i] == 'U' || v[i] == 'F')
+        writer = v[i];
+      else if (v[i] == 'h')
+        holder = 1;
+      else
+        broken = 1;
+    }
+  if (broken || !holder)
+    exit(DONE_BROKEN);
+  /* No word from the writer: a failed break killed it. */
+  exit(writer == 'U' ? DONE_UNREACHED : DONE_FAILED);
+}
+
+static void
+op_cow_child(int what, int n)
+{
+  op_cow(COW_CHILD, what, n);
+}
+
+static void
+op_cow_parent(int what, int n)
+{
+  op_cow(COW_PARENT, what, n);
+}
+
+static void
+op_cow_thread(int what, int n)
+{
+  op_cow(COW_THREAD, what, n);
+}
+
+static void
+op_cow_kernel(int what, int n)
+{
+  op_cow(COW_KERNEL, what, n);
+}
+
 /* An operation, and what its sweep must show: at least min_pages and
  * min_nodes failure points (0: it allocates none of that kind, so that
- * sweep only confirms it), and whether being killed by a failed fault of
+ * sweep only confirms it), whether being killed by a failed fault of
  * a user touch is a clean outcome for it (for the others it means the
- * failed call left the process broken). The minimums keep the sweep from
- * passing when injection never fires. */
+ * failed call left the process broken), and at most max_pages page
+ * failure points (0: no bound). The minimums keep the sweep from passing
+ * when injection never fires; the maximums of the fork cases say fork
+ * copies no data page (copy-on-write): only page-table pages, the
+ * trapframe, and its caller's own breaks after it. */
 struct op {
   const char *name;
   void (*run)(int what, int n);
   int min_pages;
   int min_nodes;
   int may_die;
+  int max_pages;
 };
 
 static const struct op ops[] = {
-  { "fork", op_fork, 5, 0, 0 },
-  { "exec", op_exec, 5, 0, 1 },
-  { "sbrk_touch", op_sbrk_touch, 4, 0, 1 },
-  { "mmap_touch", op_mmap_touch, 4, 1, 1 },
-  { "munmap_split", op_munmap_split, 0, 1, 0 },
-  { "pipe", op_pipe, 1, 0, 0 },
-  { "read_into_far_lazy_page", op_read_far, 3, 0, 0 },
-  { "fork_many_regions", op_fork_regions, 20, 40, 0 },
-  { "clone", op_clone, 3, 0, 0 },
-  { "fork_from_a_thread", op_fork_threaded, 11, 1, 0 },
-  { "exec_from_a_thread", op_exec_threaded, 5, 0, 1 },
-  { "exit_with_threads_live", op_exit_threaded, 3, 1, 1 },
+  /* A fork's caller may die after it: with copy-on-write its own writes
+   * (the return from fork) can need a page, and no page kills it. The
+   * fork cases' maximums: a fork copying its pages (boot argument
+   * forkcopy) has 12, 33, 19 and 77 failure points there. */
+  { "fork", op_fork, 5, 0, 1, 9 },
+  { "exec", op_exec, 5, 0, 1, 0 },
+  { "sbrk_touch", op_sbrk_touch, 4, 0, 1, 0 },
+  { "mmap_touch", op_mmap_touch, 4, 1, 1, 0 },
+  { "munmap_split", op_munmap_split, 0, 1, 0, 0 },
+  { "pipe", op_pipe, 1, 0, 0, 0 },
+  { "read_into_far_lazy_page", op_read_far, 3, 0, 0, 0 },
+  { "fork_many_regions", op_fork_regions, 6, 40, 1, 10 },
+  { "clone", op_clone, 3, 0, 0, 0 },
+  { "fork_from_a_thread", op_fork_threaded, 5, 1, 1, 9 },
+  { "exec_from_a_thread", op_exec_threaded, 5, 0, 1, 0 },
+  { "exit_with_threads_live", op_exit_threaded, 3, 1, 1, 0 },
+  { "fork_many_touched_pages", op_fork_touched, 5, 0, 1, 10 },
+  /* Copy-on-write breaks: one page each, and no node. */
+  { "cow_break_by_child", op_cow_child, COW_PAGES, 0, 0, COW_PAGES },
+  { "cow_break_by_parent", op_cow_parent, COW_PAGES, 0, 0, COW_PAGES },
+  { "cow_break_by_thread", op_cow_thread, COW_PAGES, 0, 0, COW_PAGES },
+  /* read across two pages, memstat, pipe (its fds' page, then its own
+   * page), wait */
+  { "cow_break_by_kernel_writes", op_cow_kernel, 6, 0, 0, 6 },
 };
 
 /* Waits until only the processes of the baseline are left. */
@@ -510,7 +882,7 @@ report(int ok, const char *name, const char *kind, const char *what)
 
 /* Sweeps one operation for one kind of allocation. */
 static void
-sweep(const struct op *op, int what, const char *kind, int min_points)
+sweep(const struct op *op, int what, const char *kind, int min_points, int max_points)
 {
   int points = 0;
   char msg[160];
@@ -554,8 +926,10 @@ sweep(const struct op *op, int what, const char *kind, int min_points)
     }
     if (status == DONE_UNREACHED) {
       snprintf(msg, sizeof(msg), "%d failure points, all clean, no leak (done at N=%d)%s",
-               points, n, points < min_points ? ": fewer than expected" : "");
-      report(points >= min_points, op->name, kind, msg);
+               points, n, points < min_points ? ": fewer than expected"
+               : max_points && points > max_points ? ": more than expected (copies?)" : "");
+      report(points >= min_points && (!max_points || points <= max_points), op->name, kind,
+             msg);
       return;
     }
     snprintf(msg, sizeof(msg), "broke at N=%d (status %d)", n, status);
@@ -639,8 +1013,8 @@ main(int argc, char **argv)
     seed = (uint64)atoi(argv[2]);
   printf("failsweep: seed %d\n", (int)seed);
   for (unsigned i = 0; i < NELEM(ops); i++) {
-    sweep(&ops[i], FAIL_PAGES, "pages", ops[i].min_pages);
-    sweep(&ops[i], FAIL_NODES, "nodes", ops[i].min_nodes);
+    sweep(&ops[i], FAIL_PAGES, "pages", ops[i].min_pages, ops[i].max_pages);
+    sweep(&ops[i], FAIL_NODES, "nodes", ops[i].min_nodes, 0);
   }
   random_mode(seed);
   printf("%d passed, %d failed\n", case_no - cases_failed, cases_failed);

@@ -4,9 +4,10 @@
  *   stress [--seed N] [--duration S] [--workers W]
  *
  * Prints the seed, takes a memstat baseline, starts W workers (each a
- * forked process with its own seed: even ones run worker_run, processes
- * of one thread; odd ones threadwork_run, processes of 2-4 threads
- * sharing an address space) and prints a
+ * forked process with its own seed; worker i runs, by i % 3: 0 worker_run,
+ * processes of one thread; 1 threadwork_run, processes of 2-4 threads
+ * sharing an address space; 2 cowwork_run, processes sharing pages
+ * copy-on-write since a fork) and prints a
  * progress line every two seconds from their reports. When every worker
  * and every orphan is gone it prints a table of operations (count, rate,
  * failures, like stress-ng's --metrics), the leak report (memstat against the
@@ -14,6 +15,7 @@
  * kernel audit, then a verdict. Exit status 0 only if all of it passed.
  * Lines starting "stress-csv:" are samples for tools/stress-plot.sh.
  */
+#include "lib/cowwork.h"
 #include "lib/stress.h"
 #include "lib/threadwork.h"
 #include "lib/worker.h"
@@ -69,7 +71,7 @@ static void
 progress(const struct run *r)
 {
   struct memstat m;
-  char line[400];
+  char line[600];
   int len;
   uint64 all = 0;
 
@@ -81,8 +83,9 @@ progress(const struct run *r)
     all += n;
     len += snprintf(line + len, sizeof(line) - len, " %s=%d", op_names[op], (int)n);
   }
-  printf("%s | lazy-faults=%d shootdowns=%d ipis=%d free-pages=%d free-nodes=%d "
-         "procs=%d\n", line, (int)m.lazy_faults, (int)m.tlb_shootdowns, (int)m.ipis,
+  printf("%s | lazy-faults=%d shootdowns=%d ipis=%d shared-pages=%d cow-faults=%d "
+         "free-pages=%d free-nodes=%d procs=%d\n", line, (int)m.lazy_faults,
+         (int)m.tlb_shootdowns, (int)m.ipis, (int)m.pages_shared, (int)m.cow_faults,
          (int)m.pages_free, (int)m.nodes_free, (int)m.nprocs);
   printf("stress-csv: %d,%d,%d,%d,%d,%d\n", secs, (int)m.pages_free,
          (int)m.nodes_free, (int)all, (int)m.lazy_faults, (int)m.nprocs);
@@ -109,8 +112,12 @@ start_workers(struct run *r)
     if (pid == 0) {
       close(fds[0]);
       uint64 seed = r->seed * 1000003ULL + (uint64)i;
-      if (i % 2 == 1)
+      stress_run_seed = r->seed;      /* failure lines name the run's seed */
+      stress_worker_id = i;
+      if (i % 3 == 1)
         threadwork_run(i, seed, deadline, fds[1]);
+      if (i % 3 == 2)
+        cowwork_run(i, seed, deadline, fds[1]);
       worker_run(i, seed, deadline, fds[1]);
     }
   }
@@ -192,6 +199,10 @@ main(int argc, char **argv)
                total_ops(&r, OP_MMAP) + total_ops(&r, OP_MUNMAP) + total_ops(&r, OP_PIPE) +
                total_ops(&r, OP_T_SAME_PAGE) + total_ops(&r, OP_T_UNMAP) +
                total_ops(&r, OP_T_FORK) + total_ops(&r, OP_T_EXEC) +
-               total_ops(&r, OP_T_EXIT) + total_ops(&r, OP_T_KILL)));
+               total_ops(&r, OP_T_EXIT) + total_ops(&r, OP_T_KILL) +
+               total_ops(&r, OP_C_CHAIN) + total_ops(&r, OP_C_RACE) +
+               total_ops(&r, OP_C_FORK) + total_ops(&r, OP_C_UNMAP) +
+               total_ops(&r, OP_C_EXIT) + total_ops(&r, OP_C_EXEC) +
+               total_ops(&r, OP_C_PRESSURE)));
   return 0;
 }

@@ -4,11 +4,13 @@
 #  1. gdb must see one thread per hart, stop at a breakpoint in the page
 #     allocator, and backtrace every hart (tests/gdb-harts.gdb).
 #  2. The helpers of tools/gdb/kernel.py, stopped in sys_vmprint while the
-#     user program gdbprobe, with two cloned threads blocked on a pipe,
+#     user program gdbprobe, with two cloned threads blocked on a pipe and
+#     a forked child blocked on another (sharing its pages copy-on-write),
 #     calls vmprint(): each must agree with what the kernel itself reports,
-#     gdbprobe's lines (its threads' ids, its memstat) and the kernel's own
-#     vmprint output on the console, which names the shared address space
-#     and its reference count (tests/gdb-probe.gdb).
+#     gdbprobe's lines (its threads' and child's ids, its memstat with
+#     pages_shared) and the kernel's own vmprint output on the console,
+#     which names the shared address space and its reference count and
+#     marks copy-on-write PTEs " cow" (tests/gdb-probe.gdb).
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -105,6 +107,9 @@ probe=$(grep -m1 '^gdbprobe: pid [0-9]* memstat ' "$plog")
 pid=$(sed -n 's/^gdbprobe: pid \([0-9]*\) .*/\1/p' <<<"$probe")
 # The ids of the threads gdbprobe cloned (two, space separated).
 tids=$(sed -n "s/^gdbprobe: threads \([0-9 ]*\) share pid $pid's .*/\1/p" "$plog")
+# The child it forked, and memstat's count of shared pages.
+cpid=$(sed -n "s/^gdbprobe: child \([0-9]*\) of pid $pid shares .*/\1/p" "$plog")
+probe_shared=$(sed -n 's/.* pages_shared \([0-9]*\).*/\1/p' <<<"$probe")
 # The kernel's own vmprint output: its header, then the lines of its format.
 kernel_vm=$(awk -v hdr="pid $pid (gdbprobe) address space:" '
   $0 == hdr { on = 1; print; next }
@@ -160,15 +165,80 @@ uvm_matches() {    # the space's line against the kernel's, its pids, harts
   [ "$(section uvm | sed -n 's/^uvm: \([0-9]*\) of .*/\1/p')" -eq \
     "$(section procs | awk 'NR > 1 && $8 != "-" { print $8 }' | sort -u | wc -l)" ]
 }
-mmpool_owners() {  # every node in use is one of gdbprobe's regions, in its space
-  [ -n "$space" ] && [ -n "$kernel_nregions" ] &&
-    [ "$(section mmpool | sed -n 's/^in use: //p')" = "$kernel_nregions" ] &&
+mmpool_owners() {  # every node in use is a region of gdbprobe's or its child's
+  [ -n "$space" ] && [ -n "$kernel_nregions" ] && [ -n "$child_space" ] &&
+    [ "$(section mmpool | sed -n 's/^in use: //p')" = $((2 * kernel_nregions)) ] &&
     [ "$(section mmpool | grep -cE "^  node [0-9]+ +space $space \(gdbprobe\) ")" \
+      -eq "$kernel_nregions" ] &&
+    [ "$(section mmpool | grep -cE "^  node [0-9]+ +space $child_space \(gdbprobe\) ")" \
       -eq "$kernel_nregions" ]
 }
-pmem_matches() {   # every "name number" pmem prints is in the memstat line
+pmem_matches() {   # every "name number" of pmem's counts is in the memstat line
   [ -n "$probe" ] && [ "$(wc -l <<<"$pmem_pairs")" -ge 3 ] &&
+    grep -q '^pages_shared ' <<<"$pmem_pairs" &&
     [ -z "$(comm -23 <(echo "$pmem_pairs") <(echo "$memstat_pairs"))" ]
+}
+child_own_space() {  # a leader, gdbprobe's child, alone in a space of its own
+  [ -n "$cpid" ] && [ -n "$child_space" ] && [ "$child_space" != "$space" ] &&
+    section procs | awk -v c="$cpid" -v pid="$pid" -v s="$child_space" '
+      # slot pid state ppid hart kind group space brk regions name
+      $2 == c && $4 == pid && $6 == "leader" && $7 == c && $NF == "gdbprobe" { ok = 1 }
+      $8 == s { sharing++ }
+      END { exit !(ok && sharing == 1) }' &&
+    # space refs harts pt heap(2 words) regions pids
+    [ "$(section uvm | awk -v s="$child_space" '$1 == s { print $2, $5, $6, $7, $8, NF }')" = \
+      "1 $kernel_heap $kernel_nregions $cpid 8" ]
+}
+shared_count() {   # pages counted from the records = pmem.shared = memstat's
+  [ -n "$probe_shared" ] && [ "$probe_shared" -gt 0 ] &&
+    [ "$gdb_shared" = "$probe_shared" ] &&
+    [ "$(section pmem-shared | sed -n 's/^shared user pages (refs > 1): //p')" = \
+      "$probe_shared" ] &&
+    [ "$(shared_rows | wc -l)" -eq "$probe_shared" ]
+}
+shared_rows() {    # pmem shared's page lines: pa refs owner mapped-by...
+  section pmem-shared | grep -E '^  0x[0-9a-f]+ '
+}
+kernel_leaves() {  # "pa va perms" of each leaf in the kernel's vmprint output
+  local line i2=0 i1=0
+  while IFS= read -r line; do
+    if [[ $line =~ ^\ \.\.([0-9]+):\  ]]; then
+      i2=${BASH_REMATCH[1]}
+    elif [[ $line =~ ^\ \.\.\ \.\.([0-9]+):\  ]]; then
+      i1=${BASH_REMATCH[1]}
+    elif [[ $line =~ ^\ \.\.\ \.\.\ \.\.([0-9]+):\ pte\ 0x[0-9a-f]+\ pa\ (0x[0-9a-f]+)\ (.*)$ ]]; then
+      printf '%s 0x%x %s\n' "${BASH_REMATCH[2]}" \
+        $(( (i2 << 30) | (i1 << 21) | (BASH_REMATCH[1] << 12) )) "${BASH_REMATCH[3]}"
+    fi
+  done <<<"$kernel_vm"
+}
+shared_mapped() {  # each owned by gdbprobe's space, mapped by its table and
+                   # its child's at one va, where the kernel's vmprint maps
+                   # it read-only
+  local pa refs owner by va n=0 leaves
+  [ -n "$space" ] && [ -n "$child_space" ] || return 1
+  leaves=$(kernel_leaves)
+  while read -r pa refs owner by; do
+    n=$((n + 1))
+    # Two tables; pmem records gdbprobe's space as the owner (it faulted in
+    # or exec loaded every page the child shares).
+    [ "$refs" = 2 ] && [ "$owner" = "$space" ] || return 1
+    # "VA: S1 S2": one address, the two spaces.
+    [[ $by =~ ^(0x[0-9a-f]+):\ ([0-9]+)\ ([0-9]+)$ ]] || return 1
+    va=${BASH_REMATCH[1]}
+    [ "$(echo "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}" | tr ' ' '\n' | sort -n | xargs)" = \
+      "$(echo "$space" "$child_space" | tr ' ' '\n' | sort -n | xargs)" ] || return 1
+    # The kernel's line for it: that va, a user page, not writable.
+    grep -qE "^$pa $va [r-]-[x-]u( cow)?\$" <<<"$leaves" || return 1
+  done < <(shared_rows)
+  [ "$n" -gt 0 ]
+}
+cow_lines() {      # the lines of a vmprint output marked copy-on-write
+  grep -E ' cow$' <<<"$1"
+}
+same_cow() {       # gdb marks exactly the PTEs the kernel marks, and some
+  [ -n "$(cow_lines "$kernel_vm")" ] &&
+    [ "$(cow_lines "$(section vmprint)")" = "$(cow_lines "$kernel_vm")" ]
 }
 same_text() {      # same_text GOT WANT: equal, and not both empty
   [ -n "$2" ] && [ "$1" = "$2" ]
@@ -198,20 +268,33 @@ probe_hart=$(section harts | grep -E "^[0-9]+ .* $pid gdbprobe " | awk '{ print 
 space_harts=$(section harts | awk -v s="$space" '
   { for (i = 2; i + 2 <= NF; i++)
       if ($i ~ /^[0-9]+$/ && $(i + 2) == s) { print $1; next } }')
+child_space=$(section procs | awk -v c="$cpid" '$2 == c && $6 == "leader" { print $8 }')
+tap_check "helpers: procs and uvm show gdbprobe's child alone in a space of its own" \
+  "want child '${cpid:-?}' of $pid in space '${child_space:-?}' (1 reference, heap $kernel_heap, $kernel_nregions regions) ($logs)" \
+  child_own_space
 tap_check "helpers: uvm shows gdbprobe's space as the kernel's vmprint does" \
   "want space '${space:-?}' with $refs references, pt $kernel_pt, heap $kernel_heap, $kernel_nregions regions, pids $pid $tids, hart ${probe_hart:-?}; got '$(section uvm | awk -v s="$space" '$1 == s')' ($logs)" \
   uvm_matches
-pmem_pairs=$(section pmem | pairs)
+# pmem's counts: its first line and the "  name N" lines (its line of
+# reference counts is checked on its own).
+pmem_pairs=$(section pmem | grep -E '^(pmem: |  [a-z_]+ +[0-9]+$)' | pairs)
 memstat_pairs=$(sed 's/.* memstat //' <<<"$probe" | pairs)
 tap_check "helpers: pmem equals gdbprobe's memstat" \
   "pmem: '$(echo $pmem_pairs)'; memstat: '${probe#*memstat }' ($logs)" pmem_matches
+gdb_shared=$(section pmem | sed -n 's/^user pages by refs: .*; refs > 1: \([0-9]*\)$/\1/p')
+tap_check "helpers: pmem counts memstat's pages_shared from the page records" \
+  "records: '${gdb_shared:-?}', memstat: '${probe_shared:-?}', pmem shared lists $(shared_rows | wc -l) ($logs)" \
+  shared_count
+tap_check "helpers: pmem shared: each page in gdbprobe's and its child's tables, read-only in the kernel's vmprint" \
+  "$(shared_rows | head -1 | sed 's/  */ /g') ... ($logs)" shared_mapped
 pool_free=$(section mmpool | sed -n 's/^mmpool: .*nodes_free \([0-9]*\).*/\1/p')
 probe_free=$(sed -n 's/.* nodes_free \([0-9]*\).*/\1/p' <<<"$probe")
 tap_check "helpers: mmpool's free count equals memstat's nodes_free" \
   "mmpool: '${pool_free:-?}', memstat: '${probe_free:-?}' ($logs)" \
   same_text "$pool_free" "$probe_free"
-tap_check "helpers: mmpool's nodes in use are gdbprobe's regions, in its space" \
-  "want $kernel_nregions nodes of space '${space:-?}' (gdbprobe) ($logs)" mmpool_owners
+tap_check "helpers: mmpool's nodes in use are gdbprobe's and its child's regions" \
+  "want $kernel_nregions nodes each of spaces '${space:-?}' and '${child_space:-?}' (gdbprobe) ($logs)" \
+  mmpool_owners
 kernel_regions=$(sed -n '/^space /,/^page table /p' <<<"$kernel_vm" | sed '$d')
 tap_check "helpers: regions equals the kernel's own vmprint lines" \
   "they differ: $(section regions | wc -l) lines from gdb, $(wc -l <<<"$kernel_regions") from the kernel ($logs)" \
@@ -222,6 +305,9 @@ tap_check "helpers: regions of a thread shows the same space" \
 tap_check "helpers: vmprint equals the kernel's own vmprint output" \
   "they differ: $(section vmprint | wc -l) lines from gdb, $(wc -l <<<"$kernel_vm") from the kernel ($logs)" \
   same_text "$(section vmprint)" "$kernel_vm"
-tap_check "helpers: gdbprobe joins its threads and exits 0" \
+tap_check "helpers: vmprint marks the PTEs the kernel marks copy-on-write" \
+  "kernel: $(cow_lines "$kernel_vm" | wc -l) cow lines, gdb: $(cow_lines "$(section vmprint)" | wc -l), or they differ ($logs)" \
+  same_cow
+tap_check "helpers: gdbprobe joins its threads, waits for its child and exits 0" \
   "no 'shutdown(0)' ($logs)" grep -q '^kernel: shutdown(0) ' "$plog"
 tap_done

@@ -81,12 +81,12 @@ tap_check "console: a line longer than the buffer is refused with a message, not
 
 # Knobs are checked before anything builds: one line naming the knob and
 # what it allows, exit status 2.
-for knob in CPUS=0 CPUS=abc CPUS=17 DURATION=abc SEED=x1 N_MMAP=0 MEM=12; do
+for knob in CPUS=0 CPUS=abc CPUS=17 DURATION=abc SEED=x1 N_MMAP=0 MEM=12 LEAK=yes; do
   out=$(make -s -C "$TOP" "$knob" stress 2>&1)
   rc=$?
   name=${knob%%=*}
   if [ "$rc" -eq 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] &&
-     printf '%s\n' "$out" | grep -qE "\*\*\* $knob: must be .*(from|like) "; then
+     printf '%s\n' "$out" | grep -qE "\*\*\* $knob: must be .*(from|like|or) "; then
     tap_ok "make $knob stress is refused before building, naming $name"
   else
     tap_fail "make $knob stress is refused before building, naming $name" \

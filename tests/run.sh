@@ -10,7 +10,7 @@
 #
 # Suites: host unit tests (TSan, ASan+UBSan); in-kernel self-tests at
 # CPUS=1, 2, 4 and 8; the user process tests at CPUS=1 and 4, the thread
-# tests at CPUS=1, 2 and 4; kernel misuse
+# tests at CPUS=1, 2 and 4, the copy-on-write tests at CPUS=1 and 4; kernel misuse
 # that must panic; short stress runs, a deterministic pair and a leaking
 # build the stress checker must catch; boot facts (parking, device tree, console input, the
 # shell, `make run`); a gdb session on 4 harts.
@@ -83,6 +83,9 @@ for cpus in 1 4; do
 done
 for cpus in 1 2 4; do
   suite "threadtests-cpus$cpus" tests/user-tests.sh threadtests "$cpus"
+done
+for cpus in 1 4; do
+  suite "cowtests-cpus$cpus" tests/user-tests.sh cowtests "$cpus"
 done
 suite stress tests/stress-tests.sh
 suite misuse tests/kernel-misuse.sh

@@ -3,9 +3,12 @@
 # and 4 harts must pass with a clean leak report; two DETERMINISTIC runs
 # with one seed must print byte-identical consoles; a 30 s fuzz run at 4
 # harts must pass the same checks; and a kernel built to leak one page
-# (LEAK=1) must make the run fail and name the leak, and a kernel built to
+# (LEAK=1) must make the run fail and name the leak, a kernel built to
 # skip the remote TLB flush (NO_SHOOTDOWN=1) must make it fail naming a
-# stale access, which shows the checkers can fail.
+# stale access, and a kernel whose fork skips the flush after it
+# write-protects the parent's pages (COW_NO_FLUSH=1) must make it fail
+# naming a parent write that leaked into the child, which shows the
+# checkers can fail.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -85,5 +88,19 @@ if [ "$rc" -ne 0 ] &&
 else
   tap_fail "a kernel without TLB shootdown fails the stress run, which names the stale access" \
     "status $rc (log: ${log#$TOP/})"
+fi
+# The COW workers catch a fork that does not flush its sibling harts: a
+# thread on another hart keeps its writable translation of a page fork just
+# shared, and its next rounds land in the child's copy, which the child
+# finds newer than the fork, or changing while it only reads it.
+run_stress cownoflush CPUS=4 SEED=5 COW_NO_FLUSH=1 DURATION=10
+rc=$?
+log="$LOGDIR/stress-cownoflush.out"
+if [ "$rc" -ne 0 ] && grep -q '^stress: FAILED' "$log" &&
+   grep -qE 'stress: FAIL seed [0-9]+ (worker [0-9]+ )?pid [0-9]+: cow: fork: .*a parent write leaked into the child' "$log"; then
+  tap_ok "a kernel whose fork skips the TLB flush fails the stress run, which names the leak into the child"
+else
+  tap_fail "a kernel whose fork skips the TLB flush fails the stress run, which names the leak into the child" \
+    "status $rc: $(grep -m1 -E '^stress: (FAIL|HANG|KERNEL)|^panic' "$log") (log: ${log#$TOP/})"
 fi
 tap_done

@@ -9,7 +9,7 @@
 # One file set per run: the log and the CSV are named after every knob
 # that changes the run, so a LEAK=1 or DETERMINISTIC=1 run does not
 # overwrite the last normal one:
-#   OUT/PROGRAM-cpusN-seedS-Ds[-wW][-memM][-nmmapK][-leak][-invert][-noshootdown][-det[-icountI]].log
+#   OUT/PROGRAM-cpusN-seedS-Ds[-wW][-memM][-nmmapK][-leak][-invert][-noshootdown][-cownoflush][-det[-icountI]].log
 # e.g. build/stress/stress-cpus4-seed1-30s.log, ...-seed7-30s-det.log.
 # The log starts with the run header and ends with the verdict (lines that
 # begin "stress.sh:"); tools/stress-plot.sh reads them.
@@ -17,7 +17,8 @@
 # Environment (set by the Makefile): KERNEL, QEMUOPTS, CPUS, SEED,
 # DURATION, OUT (folder for the log and CSV), PROGRAM; the knobs that name
 # the run: MEM, MEM_MIB, N_MMAP, LEAK, INVERT_LOCKS, NO_SHOOTDOWN,
-# DETERMINISTIC, ICOUNT_SHIFT; WORKERS (default 2 x CPUS).
+# DETERMINISTIC, ICOUNT_SHIFT; WORKERS (default 2 x CPUS). COW_NO_FLUSH
+# comes from make's command line or the environment (make exports both).
 set -u
 : "${KERNEL:?}" "${QEMUOPTS:?}" "${CPUS:?}" "${SEED:?}" "${DURATION:?}"
 WORKERS=${WORKERS:-$((2 * CPUS))}
@@ -34,6 +35,7 @@ knobs=()        # the non-default knobs, for the header
 [ "${LEAK:-}" = 1 ] && name+="-leak" && knobs+=("LEAK=1 (a kernel that leaks a page on purpose)")
 [ "${INVERT_LOCKS:-}" = 1 ] && name+="-invert" && knobs+=("INVERT_LOCKS=1 (locks out of order on purpose)")
 [ "${NO_SHOOTDOWN:-}" = 1 ] && name+="-noshootdown" && knobs+=("NO_SHOOTDOWN=1 (no remote TLB flush, on purpose)")
+[ "${COW_NO_FLUSH:-}" = 1 ] && name+="-cownoflush" && knobs+=("COW_NO_FLUSH=1 (fork leaves sibling harts' writable translations, on purpose)")
 if [ "${DETERMINISTIC:-}" = 1 ]; then
   name+="-det"
   [ "$ICOUNT_SHIFT" != 4 ] && name+="-icount$ICOUNT_SHIFT"

@@ -315,6 +315,7 @@ one_lazy_page_touched_by_all_at_once_maps_one_page(void)
   int tids[ADDERS];
 
   target = utest_heap_fresh(1);
+  utest_own_pages();            /* so the threads' stores break no sharing */
   utest_snap(&before);
   for (int i = 0; i < ADDERS; i++) {
     t[i] = (struct toucher){ i, 0, 0 };
@@ -347,6 +348,7 @@ different_lazy_pages_touched_in_parallel_each_map_once(void)
                                   PROT_READ | PROT_WRITE);
 
   CHECK(base != (uint64)MAP_FAILED, "mmap failed");
+  utest_own_pages();            /* so the threads' stores break no sharing */
   utest_snap(&before);
   for (int i = 0; i < ADDERS; i++) {
     t[i] = (struct toucher){ i, PAGES_EACH, base + i * PAGES_EACH * PGSIZE };

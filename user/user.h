@@ -163,6 +163,11 @@ struct utest_addr {
 #define UTEST_NUNWRITABLE 4
 extern const struct utest_addr utest_unwritable[UTEST_NUNWRITABLE];
 
+/* Writes every page of the program's data, bss and used stack once, so
+ * pages a fork left shared (copy-on-write) become the caller's own: later
+ * page counts then see only what the case itself does. */
+void utest_own_pages(void);
+
 /* memstat into m; fails the case if the call fails. */
 void utest_snap(struct memstat *m);
 

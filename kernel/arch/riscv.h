@@ -69,6 +69,7 @@
 #define PTE_G (1UL << 5)
 #define PTE_A (1UL << 6)
 #define PTE_D (1UL << 7)
+#define PTE_COW (1UL << 8)   /* RSW bit: a shared page, writable after a copy */
 #define PTE_FLAGS_MASK 0x3ffUL
 #define PTE_LEAF_MASK (PTE_R | PTE_W | PTE_X)
 #define SATP_SV39 (8UL << 60)

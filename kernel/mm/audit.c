@@ -1,24 +1,25 @@
 /*
  * audit.c: the memory audit behind the memaudit system call. Every page
- * pmem has handed out must be found exactly once in some live structure
- * (a user page table, the kernel's, a trapframe, a pipe), and every pool
- * node exactly once on a region list or the free list. The walkers live
- * with the structures they walk; this file keeps the marks and judges.
+ * pmem has handed out must be found in some live structure (a user page
+ * table, the kernel's, a trapframe, a pipe): a user page in exactly as many
+ * page tables as its reference count says (copy-on-write shares them),
+ * any other page once. Every pool node must be found exactly once on a
+ * region list or the free list. The walkers live with the structures they
+ * walk; this file keeps the marks and judges.
  *
  * One audit at a time (audit_lock, rank LOCK_RANK_AUDIT, outermost). The
- * marks are static so the audit allocates nothing and so cannot change the
- * counts it checks. Interrupts stay off for the whole audit.
+ * marks live in pmem's page records and a static node array, so the audit
+ * allocates nothing and cannot change the counts it checks. Interrupts
+ * stay off for the whole audit.
  */
 #include "lib/lib.h"
 #include "mm/mm.h"
 #include "param.h"
 #include "uapi/memaudit.h"
 
-#define AUDIT_PAGES_MAX (1UL << 20)   /* 4 GiB of RAM */
 #define AUDIT_REPORT_MAX 16           /* offenders printed per audit */
 
 struct audit {
-  uint8 page_seen[AUDIT_PAGES_MAX / 8];  /* bit per pmem page index */
   uint16 node_seen[N_MMAP];              /* times each node was found */
   uint64 pages_found;
   uint64 pages_bad;
@@ -45,22 +46,19 @@ report(struct audit *a, const char *what, uint64 pa, int kind, int owner)
 void
 audit_page(struct audit *a, uint64 pa, int kind, int shared)
 {
-  int64 i = pmem_index((void *)pa);
-
-  if (i < 0 || (uint64)i >= AUDIT_PAGES_MAX) {
+  if (pmem_index((void *)pa) < 0) {
     a->pages_bad++;
     report(a, "found in a table but not a managed page", pa, kind, -1);
     return;
   }
-  uint8 bit = (uint8)(1U << (i % 8));
-  if (a->page_seen[i / 8] & bit) {
-    if (!shared) {
+  if (pmem_audit_mark((void *)pa) > 1) {
+    /* User pages may be shared (judged against refs at the end). */
+    if (!shared && kind != PMEM_USER) {
       a->pages_bad++;
       report(a, "found twice", pa, kind, pmem_owner((void *)pa));
     }
     return;
   }
-  a->page_seen[i / 8] |= bit;
   a->pages_found++;
   int actual = pmem_kind((void *)pa);
   if (actual != kind) {
@@ -98,17 +96,25 @@ audit_end(struct audit *a, struct memaudit *out)
   for (uint64 i = 0;; i++) {
     int owner;
     uint64 pa;
+    uint32 refs;
     int kind = pmem_record(i, &owner, &pa);
     if (kind < 0)
       break;
+    uint32 found = pmem_audit_take(i, &refs);   /* every page: reset too */
     if (kind == PMEM_FREE)
       continue;
     out->pages_allocated++;
-    if (i < AUDIT_PAGES_MAX && (a->page_seen[i / 8] & (1U << (i % 8))))
-      out->pages_reachable++;
-    else {
+    if (found == 0) {
       out->pages_unreachable++;
       report(a, "in use but reachable from nothing (leaked)", pa, kind, owner);
+      continue;
+    }
+    out->pages_reachable++;
+    if (kind == PMEM_USER && found != refs) {
+      a->pages_bad++;
+      if (a->reported++ < AUDIT_REPORT_MAX)
+        printf("audit: page %p (user, owner %d): %d references but mapped by "
+               "%d page tables\n", (void *)pa, owner, (int)refs, (int)found);
     }
   }
   out->pages_bad = a->pages_bad;

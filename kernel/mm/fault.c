@@ -10,12 +10,23 @@
  * the checks and the install. Two harts faulting the same page both
  * allocate, but only the first to install keeps its page: the second finds
  * the PTE present and frees its own, so exactly one page ends up mapped.
+ *
+ * A write to a copy-on-write page (PTE_COW, read-only, shared since a
+ * fork) makes it writable in place if no other table maps it any more;
+ * else the writer copies it, outside the lock, holding a reference so the
+ * page cannot go meanwhile, and installs its copy if the PTE still maps
+ * the shared page, then shoots down its harts (sibling threads must stop
+ * reading the old page) and drops the old page's reference.
  */
 #include "lib/lib.h"
 #include "mm/mm.h"
 #include "uapi/mman.h"
 
 static uint64 lazy_faults;   /* [a] */
+static uint64 cow_faults;    /* [a] */
+
+#define NEED_PAGE 1          /* fault_check: install a zeroed page */
+#define NEED_COPY 2          /* fault_check: break a copy-on-write page */
 
 /* PROT_* bits the area around va allows, or 0 if va is in no area. */
 static int
@@ -46,21 +57,72 @@ prot_to_pte(int prot)
 }
 
 /* What an access to page va0 needs: -1 if the space forbids it, 0 if a
- * page is mapped that allows it, 1 if a page must be installed (with PTE
- * permissions *perm). => holds vm->lock. */
+ * page is mapped that allows it, NEED_PAGE if a page must be installed
+ * (with PTE permissions *perm), NEED_COPY if a write meets a copy-on-write
+ * page. => holds vm->lock. */
 static int
 fault_check(struct uvm *vm, uint64 va0, int access, uint64 *perm)
 {
   if (vm->pt == NULL)
     return -1;
+  pte_t *pte = pgtbl_walk(vm->pt, va0, 0, 0);
+  if (pte != NULL && (*pte & PTE_V)) {
+    /* Mapped already (another hart, an earlier fault, exec, fork): the
+     * PTE says what is allowed. A copy-on-write page was writable. */
+    if (!(*pte & PTE_U) || ((access & ACCESS_READ) && !(*pte & PTE_R)) ||
+        ((access & ACCESS_EXEC) && !(*pte & PTE_X)))
+      return -1;
+    if ((access & ACCESS_WRITE) && !(*pte & PTE_W))
+      return (*pte & PTE_COW) ? NEED_COPY : -1;
+    return 0;
+  }
   int prot = area_prot(vm, va0);
   if (prot == 0 || (access & ~prot) != 0)
     return -1;
-  pte_t *pte = pgtbl_walk(vm->pt, va0, 0, 0);
-  if (pte != NULL && (*pte & PTE_V))
-    return 0;     /* mapped already (another hart, or an earlier fault) */
   *perm = prot_to_pte(prot);
-  return 1;
+  return NEED_PAGE;
+}
+
+/* Gives the writer its own copy of the copy-on-write page at va0, or the
+ * page itself if it is the last sharer. => holds vm->lock, and releases
+ * it. */
+static int
+cow_break(struct uvm *vm, uint64 va0)
+{
+  pte_t *pte = pgtbl_walk(vm->pt, va0, 0, 0);
+  uint64 old = PTE2PA(*pte);
+
+  if (pmem_refs((void *)old) == 1) {
+    /* No other table maps it (the others let go after their shootdowns). */
+    *pte = (*pte | PTE_W) & ~PTE_COW;
+    release(&vm->lock);
+    __atomic_add_fetch(&cow_faults, 1, __ATOMIC_RELAXED);
+    return 0;
+  }
+  pmem_get((void *)old);                /* keeps it while we copy */
+  release(&vm->lock);
+  void *page = pmem_alloc(PMEM_USER, vm->id);
+  if (page != NULL)
+    uvm_copy_page(page, (void *)old);   /* no one can write it: all read-only */
+
+  acquire(&vm->lock);
+  int rc = page != NULL ? 0 : FAULT_NOMEM;
+  pte = vm->pt != NULL ? pgtbl_walk(vm->pt, va0, 0, 0) : NULL;
+  if (page != NULL && pte != NULL && (*pte & PTE_V) && (*pte & PTE_COW) &&
+      PTE2PA(*pte) == old) {
+    *pte = PA2PTE(page) | ((PTE_FLAGS(*pte) | PTE_W) & ~PTE_COW);
+    tlb_shootdown(vm);
+    pmem_put((void *)old);              /* the PTE's reference */
+    page = NULL;
+    __atomic_add_fetch(&cow_faults, 1, __ATOMIC_RELAXED);
+  }
+  /* Otherwise another thread broke it, or munmap took it: the access is
+   * tried again and sees which. */
+  release(&vm->lock);
+  if (page != NULL)
+    pmem_free(page);
+  pmem_put((void *)old);                /* ours */
+  return rc;
 }
 
 int
@@ -73,6 +135,8 @@ uvm_fault(struct uvm *vm, uint64 va, int access)
   uint64 va0 = PGROUNDDOWN(va);
   acquire(&vm->lock);
   int need = fault_check(vm, va0, access, &perm);
+  if (need == NEED_COPY)
+    return cow_break(vm, va0);
   release(&vm->lock);
   if (need <= 0)
     return need;
@@ -81,12 +145,13 @@ uvm_fault(struct uvm *vm, uint64 va, int access)
   if (page == NULL)
     return FAULT_NOMEM;
 
-  struct tlb_gather g = { 0, 0 };
   acquire(&vm->lock);
   /* While the lock was dropped, munmap or sbrk may have removed the area,
    * or another hart may have installed the page. */
   int rc = fault_check(vm, va0, access, &perm);
-  if (rc == 1) {
+  if (rc == NEED_COPY)
+    rc = 0;        /* installed by another hart, and shared by a fork since */
+  if (rc == NEED_PAGE) {
     if (pgtbl_map(vm->pt, va0, (uint64)page, PGSIZE, perm, vm->id) == 0) {
       page = NULL;
       rc = 0;
@@ -94,14 +159,13 @@ uvm_fault(struct uvm *vm, uint64 va, int access)
     } else {
       /* Give back any page-table page the walk took before it ran out, so
        * a failed fault leaves memory exactly as it found it. */
-      uvm_unmap_gather(vm, va0, va0 + PGSIZE, &g);
+      uvm_unmap_range(vm, va0, va0 + PGSIZE);
       rc = FAULT_NOMEM;
     }
   }
   release(&vm->lock);
   if (page != NULL)
     pmem_free(page);
-  tlb_gather_finish(vm, &g);
   return rc;
 }
 
@@ -109,4 +173,10 @@ uint64
 uvm_lazy_faults(void)
 {
   return __atomic_load_n(&lazy_faults, __ATOMIC_RELAXED);
+}
+
+uint64
+uvm_cow_faults(void)
+{
+  return __atomic_load_n(&cow_faults, __ATOMIC_RELAXED);
 }

@@ -54,13 +54,15 @@ void *pmem_alloc(int kind, int owner);
  * already free. Takes the pmem lock. */
 void pmem_free(void *pa);
 
-/* A chain of allocated pages waiting to be freed together (the pages a TLB
- * shootdown must finish with first), linked through their records, never
- * through their bytes: a hart still reading a page through a stale
- * translation sees its old contents until the free. head is the first
- * page's address, 0 for an empty chain. => head is the caller's alone. */
-void pmem_chain_add(uint64 *head, void *pa);
-void pmem_chain_free(uint64 *head);
+/* Reference counts of allocated pages (pmem.c's header): get adds one
+ * (the page must be allocated), put drops one and frees the page with the
+ * last; refs reads the count. => no lock needed; never sleep. */
+void pmem_get(void *pa);
+void pmem_put(void *pa);
+uint32 pmem_refs(void *pa);
+/* The audit's count of places it found pa, after counting this one.
+ * => holds the audit lock. */
+uint32 pmem_audit_mark(void *pa);
 
 /* Names of the page kinds (uapi/memstat.h), for messages. */
 extern const char *const pmem_kind_names[PMEM_NKINDS];
@@ -77,6 +79,9 @@ void pmem_stat(struct memstat *m);
  * (returns its kind, or -1 past the end). For the audit. */
 int64 pmem_index(void *pa);
 int pmem_record(uint64 i, int *owner, uint64 *pa);
+/* The audit's count for page i (reset to 0 for the next audit) and the
+ * page's reference count. => holds the audit lock. */
+uint32 pmem_audit_take(uint64 i, uint32 *refs);
 
 /* ---- mmap.c ---- */
 
@@ -193,14 +198,21 @@ int pgtbl_map(pagetable_t pt, uint64 va, uint64 pa, uint64 size, uint64 perm,
  * points to. VAs are Sv39 addresses without sign extension: the upper half
  * starts at SV39_VA_MAX and the whole space ends at PGTBL_VA_END.
  *   visit       called for each valid PTE with its va and level (0: leaf
- *               level); it may change or clear the PTE. Nonzero stops the
- *               walk, which then returns nonzero.
+ *               level); it may change or clear the PTE. It returns
+ *               PGTBL_WALK_ON to go on (into the table the PTE points to),
+ *               PGTBL_WALK_SKIP to go on without descending (it handled the
+ *               table itself: fork and teardown do a level-0 table in one
+ *               tight loop), or PGTBL_WALK_STOP to end the walk, which then
+ *               returns nonzero.
  *   drop_table  if set, a table the walk leaves with no valid entry is
  *               unlinked from its parent and handed to it (free, gather).
  *               The root is never dropped.
  * arg is the caller's. => whoever guards pt's entries is held.
  */
 #define PGTBL_VA_END (1UL << 39)
+#define PGTBL_WALK_ON    0
+#define PGTBL_WALK_SKIP  1
+#define PGTBL_WALK_STOP  (-1)
 struct pgtbl_walker {
   int (*visit)(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level);
   void (*drop_table)(struct pgtbl_walker *w, pagetable_t pt);
@@ -229,10 +241,10 @@ int kvm_map_trampoline(pagetable_t pt);
  * frees it when the last reference goes (uvm_put).
  *
  * Lock key:
- *   [vm]  vm->lock (rank LOCK_RANK_VM), a spinlock held only for short
- *         metadata work: the region list, the break, and every change to
- *         the page table's entries. Never held while a page is zeroed by a
- *         fault, nor while this hart waits for other harts to flush.
+ *   [vm]  vm->lock (rank LOCK_RANK_VM), a spinlock held for metadata work:
+ *         the region list, the break, and every change to the page table's
+ *         entries, with the shootdowns those changes need. Never held while
+ *         a fault zeroes a page or a copy-on-write fault copies one.
  *   [a]   atomic
  *   [I]   set by uvm_alloc, unchanged until the slot is free again
  *
@@ -242,10 +254,10 @@ int kvm_map_trampoline(pagetable_t pt);
  *     absent, and installs it (or frees it): harts faulting different
  *     pages run in parallel, and harts faulting the same page end with
  *     exactly one page.
- *   - Nothing a table pointed to (a user page, a page-table page) is freed
+ *   - Nothing a table pointed to (a user page, a page-table page) is let go
  *     while some hart may still cache a translation to it: whoever clears
- *     PTEs gathers what they pointed to, drops vm->lock, shoots down every
- *     hart in vm->harts, and only then frees (tlb.c).
+ *     PTEs gathers what they pointed to, shoots down every hart in
+ *     vm->harts, and only then puts or frees (tlb.c), all under vm->lock.
  */
 struct uvm {
   struct spinlock lock;
@@ -260,10 +272,13 @@ struct uvm {
 };
 
 /* Pages (user or page-table) whose PTEs were cleared, waiting for the
- * shootdown that lets them be freed (tlb.c): a pmem chain. */
+ * shootdown that lets them go (tlb.c): a batch that is flushed whenever
+ * it fills up, and at the end. */
+#define TLB_GATHER_MAX 64
 struct tlb_gather {
-  uint64 head;       /* pa of the first page, 0 if none */
-  uint64 npages;
+  struct uvm *vm;
+  int n;
+  uint64 pa[TLB_GATHER_MAX];   /* low bit set: a page-table page */
 };
 
 /* Names the pool's locks. => once, hart 0. */
@@ -292,21 +307,30 @@ void uvm_unmap_trapframe(struct uvm *vm, uint64 va);
 void uvm_destroy_pgtbl(pagetable_t pt);
 
 /* Makes the new space `to` (fresh from uvm_alloc) a copy of `from`: the
- * same mapped pages (copied word by word, so a sibling's concurrent store
- * is seen whole or not at all), lazy holes left lazy, the same break and
- * regions. Returns 0, or -1 with `to` unchanged and nothing leaked.
- * => takes from->lock. */
+ * same mapped pages, shared copy-on-write (every writable page becomes
+ * read-only in both, marked PTE_COW, its reference count raised), lazy
+ * holes left lazy, the same break and regions. Before it returns, every
+ * hart running `from` has flushed, so no sibling thread keeps writing a
+ * page the child now shares. With the boot argument "forkcopy" the pages
+ * are copied instead, word by word (the eager fork, for comparison).
+ * Returns 0, or -1 with `to` holding nothing below TRAPFRAME and nothing
+ * leaked. => takes from->lock. */
 int uvm_copy_pgtbl(struct uvm *from, struct uvm *to);
+/* Copies a page with aligned 8-byte loads and stores: a word another
+ * hart stores meanwhile is copied either old or new, never torn. */
+void uvm_copy_page(void *dst, const void *src);
+
+/* Nonzero: fork copies pages instead of sharing them. [I] after boot. */
+extern int uvm_fork_copies;
 
 /* Maps zeroed pages over [va, va + size) with PTE perm (exec's segments).
  * Returns 0 or -1. => vm private to the caller. */
 int uvm_map_zeroed(struct uvm *vm, uint64 va, uint64 size, uint64 perm);
 
-/* Clears the PTEs of [begin, end) (page aligned, below TRAPFRAME) and
- * gathers the pages they mapped and the page-table pages left empty, for
- * tlb_gather_finish to free after the shootdown. => holds vm->lock. */
-void uvm_unmap_gather(struct uvm *vm, uint64 begin, uint64 end,
-                      struct tlb_gather *g);
+/* Clears the PTEs of [begin, end) (page aligned, below TRAPFRAME), shoots
+ * down vm's harts, then puts the pages they mapped and frees the
+ * page-table pages left empty. => holds vm->lock. */
+void uvm_unmap_range(struct uvm *vm, uint64 begin, uint64 end);
 
 /* The system calls' work, once their arguments are decoded.
  * uvm_sbrk: moves the break by n bytes; the old break, or -1 if the new
@@ -348,14 +372,16 @@ void uvm_print(struct uvm *vm);
 void uvm_audit_all(struct audit *a);
 
 /* fault.c: resolves a user access to va. Returns 0 if the access may now
- * proceed (a lazy page was mapped, or another hart already had), -1 if it
- * violates the address space, FAULT_NOMEM if it is allowed but no page
- * could be had (the caller kills or fails either way).
+ * proceed (a lazy page was mapped, a shared page was copied for a write or
+ * made writable, or another hart already did it), -1 if it violates the
+ * address space, FAULT_NOMEM if it is allowed but no page could be had
+ * (the caller kills or fails either way).
  * => holds no spinlock. */
 #define FAULT_NOMEM (-2)
 int uvm_fault(struct uvm *vm, uint64 va, int access);
-/* Lazy faults served since boot. */
+/* Lazy faults and copy-on-write faults served since boot. */
 uint64 uvm_lazy_faults(void);
+uint64 uvm_cow_faults(void);
 
 /* ---- tlb.c: which harts may cache a space's translations, and flushing
  * them (TLB shootdown) before anything they pointed to is freed ---- */
@@ -365,15 +391,25 @@ uint64 uvm_lazy_faults(void);
 void tlb_enter(struct uvm *vm);
 void tlb_leave(struct uvm *vm);
 
-/* Adds the page at pa. => the caller cleared every PTE that maps it. */
-void tlb_gather_page(struct tlb_gather *g, uint64 pa);
-/* Shoots down vm's harts if g holds anything, then frees g's pages.
- * => holds no spinlock. */
-void tlb_gather_finish(struct uvm *vm, struct tlb_gather *g);
+/* Starts an empty batch for vm. */
+void tlb_gather_init(struct tlb_gather *g, struct uvm *vm);
+/* Adds the page at pa (is_table: a page-table page, freed; else a user
+ * page, put), finishing the batch first if it is full.
+ * => the caller cleared the PTE that maps it; holds vm->lock. */
+void tlb_gather_page(struct tlb_gather *g, uint64 pa, int is_table);
+/* Shoots down vm's harts if the batch holds anything, then lets its pages
+ * go. => holds vm->lock, or vm is private. */
+void tlb_gather_finish(struct tlb_gather *g);
 
 /* Flushes this hart, interrupts every other hart in vm->harts, and waits
- * until each has flushed. => holds no spinlock. */
+ * until each has flushed. => may hold spinlocks: it serves the requests
+ * sent to this hart while it waits. */
 void tlb_shootdown(struct uvm *vm);
+
+/* Serves the flush requests sent to this hart; acquire() calls it while
+ * it spins, so a hart waiting for a lock never holds up a shootdown.
+ * => interrupts off. */
+void tlb_poll(void);
 
 /* The supervisor software interrupt handler: serves the flush requests
  * sent to this hart. => interrupts off. */

@@ -70,10 +70,11 @@ walk_level(pagetable_t pt, int level, uint64 base, uint64 begin, uint64 end,
     uint64 va = base + (uint64)i * span;
     if (va + span <= begin || va >= end || !(pt[i] & PTE_V))
       continue;
-    if (w->visit != NULL && w->visit(w, &pt[i], va, level) != 0)
+    int r = w->visit != NULL ? w->visit(w, &pt[i], va, level) : PGTBL_WALK_ON;
+    if (r == PGTBL_WALK_STOP)
       return 1;
-    if (!(pt[i] & PTE_V) || (pt[i] & PTE_LEAF_MASK))
-      continue;       /* a leaf, or an entry the visit cleared */
+    if (r == PGTBL_WALK_SKIP || !(pt[i] & PTE_V) || (pt[i] & PTE_LEAF_MASK))
+      continue;       /* done by the visit, a leaf, or an entry it cleared */
     if (level == 0)
       panic("pgtbl: level-0 entry %p points to a table", (void *)pt[i]);
     pagetable_t next = (pagetable_t)PTE2PA(pt[i]);

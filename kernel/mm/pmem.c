@@ -9,6 +9,13 @@
  *
  * Invariants (under pmem.lock): by_kind[k] counts pages of kind k and they
  * add up to npages; by_kind[PMEM_FREE] == the length of the free list.
+ *
+ * Reference counts: an allocated page has refs >= 1, the number of page
+ * tables that map it (copy-on-write fork shares user pages), 1 for every
+ * other use; a free page has 0. pmem_get/pmem_put change it atomically and
+ * the last put frees the page. A shared page keeps the kind and the owner
+ * of its first allocation (the space that faulted it in): the audit checks
+ * that each user page is found in exactly refs page tables.
  */
 #include "lib/lib.h"
 #include "mm/mm.h"
@@ -21,10 +28,11 @@
 const char *const pmem_kind_names[PMEM_NKINDS] = PMEM_KIND_NAMES;
 
 struct page_info {
-  uint32 next;     /* free: [lock] next free page index, NO_PAGE at the
-                      end; allocated: the owner's, for pmem_chain_add */
+  uint32 next;     /* [lock] next free page index, NO_PAGE at the end */
   uint8 kind;      /* [lock] enum pmem_kind */
-  int32 owner;     /* [lock] pid, 0 for the kernel */
+  int32 owner;     /* [lock] who allocated it: a space id, a pid, 0 */
+  uint32 refs;     /* [a] page tables mapping it (1 for any other use) */
+  uint32 audited;  /* [audit lock] times the audit found it */
 };
 
 static struct {
@@ -34,6 +42,7 @@ static struct {
   struct page_info *info;          /* [I] npages records, each [lock] */
   uint32 free_head;                /* [lock] */
   uint64 by_kind[PMEM_NKINDS];     /* [lock] */
+  uint64 shared;                   /* [a] pages with refs > 1 */
 } pmem;
 
 void
@@ -61,6 +70,8 @@ pmem_init(uint64 begin, uint64 end)
     memset((void *)(pmem.base + i * PGSIZE), PMEM_POISON_BYTE, PGSIZE);
     pmem.info[i].kind = PMEM_FREE;
     pmem.info[i].owner = 0;
+    pmem.info[i].refs = 0;
+    pmem.info[i].audited = 0;
     pmem.info[i].next = pmem.free_head;
     pmem.free_head = (uint32)i;
   }
@@ -110,6 +121,7 @@ pmem_alloc(int kind, int owner)
   pmem.info[i].next = NO_PAGE;
   pmem.info[i].kind = (uint8)kind;
   pmem.info[i].owner = owner;
+  pmem.info[i].refs = 1;
   pmem.by_kind[PMEM_FREE]--;
   pmem.by_kind[kind]++;
   release(&pmem.lock);
@@ -136,6 +148,9 @@ pmem_free(void *pa)
   struct page_info *pi = &pmem.info[i];
   if (pi->kind == PMEM_FREE)
     panic("pmem: double free of %p", pa);
+  if (pi->refs != 1)
+    panic("pmem: free of %p, which %d page tables map", pa, (int)pi->refs);
+  pi->refs = 0;
   pmem.by_kind[pi->kind]--;
   pmem.by_kind[PMEM_FREE]++;
   pi->kind = PMEM_FREE;
@@ -145,32 +160,55 @@ pmem_free(void *pa)
   release(&pmem.lock);
 }
 
-/* The page record i's next link as an address, 0 for none. */
-static uint64
-next_pa(uint32 next)
-{
-  return next == NO_PAGE ? 0 : pmem.base + (uint64)next * PGSIZE;
-}
-
-void
-pmem_chain_add(uint64 *head, void *pa)
+/* The record of the managed page at pa. => panics if there is none. */
+static struct page_info *
+info_of(void *pa, const char *what)
 {
   int64 i = pmem_index(pa);
 
   if (i < 0)
-    panic("pmem: chain of %p, not a managed page", pa);
-  pmem.info[i].next = *head != 0 ? (uint32)pmem_index((void *)*head) : NO_PAGE;
-  *head = (uint64)pa;
+    panic("pmem: %s of %p, not a managed page", what, pa);
+  return &pmem.info[i];
 }
 
 void
-pmem_chain_free(uint64 *head)
+pmem_get(void *pa)
 {
-  while (*head != 0) {
-    void *pa = (void *)*head;
-    *head = next_pa(pmem.info[pmem_index(pa)].next);
+  struct page_info *pi = info_of(pa, "get");
+  uint32 refs = __atomic_add_fetch(&pi->refs, 1, __ATOMIC_RELAXED);
+
+  if (refs == 1)
+    panic("pmem: get of free page %p", pa);
+  if (refs == 2)
+    __atomic_add_fetch(&pmem.shared, 1, __ATOMIC_RELAXED);
+}
+
+void
+pmem_put(void *pa)
+{
+  struct page_info *pi = info_of(pa, "put");
+  uint32 refs = __atomic_sub_fetch(&pi->refs, 1, __ATOMIC_ACQ_REL);
+
+  if (refs == (uint32)-1)
+    panic("pmem: put of free page %p", pa);
+  if (refs == 1)
+    __atomic_sub_fetch(&pmem.shared, 1, __ATOMIC_RELAXED);
+  if (refs == 0) {
+    __atomic_store_n(&pi->refs, 1, __ATOMIC_RELAXED);   /* pmem_free's rule */
     pmem_free(pa);
   }
+}
+
+uint32
+pmem_refs(void *pa)
+{
+  return __atomic_load_n(&info_of(pa, "refs")->refs, __ATOMIC_ACQUIRE);
+}
+
+uint32
+pmem_audit_mark(void *pa)
+{
+  return ++info_of(pa, "audit")->audited;
 }
 
 int
@@ -210,6 +248,7 @@ pmem_stat(struct memstat *m)
   for (int k = 0; k < PMEM_NKINDS; k++)
     m->pages_by_kind[k] = pmem.by_kind[k];
   m->pages_free = pmem.by_kind[PMEM_FREE];
+  m->pages_shared = __atomic_load_n(&pmem.shared, __ATOMIC_RELAXED);
   release(&pmem.lock);
 }
 
@@ -224,4 +263,14 @@ pmem_record(uint64 i, int *owner, uint64 *pa)
   release(&pmem.lock);
   *pa = pmem.base + i * PGSIZE;
   return kind;
+}
+
+uint32
+pmem_audit_take(uint64 i, uint32 *refs)
+{
+  uint32 n = pmem.info[i].audited;
+
+  pmem.info[i].audited = 0;
+  *refs = __atomic_load_n(&pmem.info[i].refs, __ATOMIC_RELAXED);
+  return n;
 }

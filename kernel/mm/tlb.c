@@ -5,11 +5,16 @@
  * whenever it switches page tables.
  *
  * Order (Linux's mmu_gather): clear the PTEs under vm->lock and gather
- * what they pointed to; drop the lock; flush this hart, and interrupt every
- * other hart in the mask (ACLINT SSWI) and wait until each says it has
- * flushed; then free the gathered pages. The wait holds no spinlock, and a
- * waiting hart serves requests sent to itself, so two harts shooting each
- * other down cannot deadlock, nor can a hart spinning for a lock.
+ * what they pointed to (a batch of up to TLB_GATHER_MAX pages); flush this
+ * hart, interrupt every other hart in the mask (ACLINT SSWI) and wait until
+ * each says it has flushed; then drop the gathered pages' references. All
+ * of it under vm->lock, so no fault, fork or copy of the space can slip in
+ * between. That is safe because every hart that waits with interrupts off
+ * serves the flush requests sent to it while it waits: a hart spinning for
+ * a lock (acquire polls tlb_poll) and a hart waiting for acknowledgements
+ * alike. A hart with interrupts off that is not waiting is in a bounded
+ * critical section. So two harts shooting each other down cannot deadlock,
+ * nor can a shootdown and a hart spinning for the lock its initiator holds.
  *
  * Handshake per hart h: req[h] counts requests, ack[h] the last request
  * h has served. The initiator bumps req[h] after its PTE stores and waits
@@ -27,6 +32,8 @@
 #include "param.h"
 
 _Static_assert(NCPU <= 64, "vm->harts is one 64-bit mask");
+
+#define GATHER_TABLE 1UL      /* low bit of a gathered pa: a page-table page */
 
 static uint64 req[NCPU];           /* [a] flush requests sent to hart h */
 static uint64 ack[NCPU];           /* [a] last request hart h served */
@@ -61,6 +68,12 @@ serve_requests(void)
 }
 
 void
+tlb_poll(void)
+{
+  serve_requests();
+}
+
+void
 tlb_intr(void)
 {
   csr_clear(sip, SIE_SSIE);   /* the pending bit, before serving */
@@ -75,8 +88,6 @@ tlb_shootdown(struct uvm *vm)
 {
   uint64 want[NCPU];
 
-  if (spinlock_held_count() != 0)
-    panic("tlb: shootdown holding %s", spinlock_held_name(0));
   __atomic_add_fetch(&shootdowns, 1, __ATOMIC_RELAXED);
   /* The PTE stores before the read of the mask (tlb_enter's mirror). */
   __sync_synchronize();
@@ -115,20 +126,34 @@ tlb_shootdown(struct uvm *vm)
 }
 
 void
-tlb_gather_page(struct tlb_gather *g, uint64 pa)
+tlb_gather_init(struct tlb_gather *g, struct uvm *vm)
 {
-  pmem_chain_add(&g->head, (void *)pa);
-  g->npages++;
+  g->vm = vm;
+  g->n = 0;
 }
 
 void
-tlb_gather_finish(struct uvm *vm, struct tlb_gather *g)
+tlb_gather_page(struct tlb_gather *g, uint64 pa, int is_table)
 {
-  if (g->npages == 0)
+  if (g->n == TLB_GATHER_MAX)
+    tlb_gather_finish(g);
+  g->pa[g->n++] = pa | (is_table ? GATHER_TABLE : 0);
+}
+
+void
+tlb_gather_finish(struct tlb_gather *g)
+{
+  if (g->n == 0)
     return;
-  tlb_shootdown(vm);
-  pmem_chain_free(&g->head);
-  g->npages = 0;
+  tlb_shootdown(g->vm);
+  for (int i = 0; i < g->n; i++) {
+    void *pa = (void *)(g->pa[i] & ~(uint64)GATHER_TABLE);
+    if (g->pa[i] & GATHER_TABLE)
+      pmem_free(pa);            /* a page-table page: its table's alone */
+    else
+      pmem_put(pa);             /* a user page: other tables may map it */
+  }
+  g->n = 0;
 }
 
 void

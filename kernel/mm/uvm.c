@@ -98,19 +98,20 @@ static void gather_table(struct pgtbl_walker *w, pagetable_t pt);
 int
 uvm_map_trapframe(struct uvm *vm, uint64 va, uint64 pa)
 {
-  struct tlb_gather g = { 0, 0 };
+  struct tlb_gather g;
   /* The walker's addresses are not sign-extended (mm.h). */
   uint64 wva = va & (PGTBL_VA_END - 1);
 
+  tlb_gather_init(&g, vm);
   acquire(&vm->lock);
   int rc = pgtbl_map(vm->pt, va, pa, PGSIZE, PTE_R | PTE_W | PTE_A | PTE_D, vm->id);
   if (rc != 0) {
     /* Give back the page-table pages the walk took before it ran out. */
     struct pgtbl_walker w = { NULL, gather_table, &g };
     pgtbl_walk_range(vm->pt, wva, wva + PGSIZE, &w);
+    tlb_gather_finish(&g);
   }
   release(&vm->lock);
-  tlb_gather_finish(vm, &g);
   return rc;
 }
 
@@ -156,23 +157,32 @@ free_table(struct pgtbl_walker *w, pagetable_t pt)
 static void
 gather_table(struct pgtbl_walker *w, pagetable_t pt)
 {
-  tlb_gather_page(w->arg, (uint64)pt);
+  tlb_gather_page(w->arg, (uint64)pt, 1);
 }
 
-/* Frees user leaves and clears every leaf, so every table empties. The
+/* Puts the user leaves of a whole level-0 table at once (the hot loop of
+ * exit and exec), frees the table and clears the entry pointing to it; the
+ * other leaves (the trapframes, the trampoline) are not the table's. The
  * walk's va for the upper half is at or above VA_MAX: kernel-only. */
 static int
 destroy_visit(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level)
 {
   (void)w;
-  if (!(*pte & PTE_LEAF_MASK))
-    return 0;
-  if (level != 0)
+  if (*pte & PTE_LEAF_MASK)
     panic("uvm: superpage at %p in a user table", (void *)va);
-  if (va < TRAPFRAME && !leak_this_page(PTE2PA(*pte)))
-    pmem_free((void *)PTE2PA(*pte));
+  if (level != 1)
+    return PGTBL_WALK_ON;
+  pagetable_t t = (pagetable_t)PTE2PA(*pte);
+  for (int i = 0; i < PT_ENTRIES; i++) {
+    pte_t e = t[i];
+    if ((e & PTE_V) && va + (uint64)i * PGSIZE < TRAPFRAME &&
+        !leak_this_page(PTE2PA(e)))
+      pmem_put((void *)PTE2PA(e));
+    t[i] = 0;
+  }
   *pte = 0;
-  return 0;
+  pmem_free(t);
+  return PGTBL_WALK_SKIP;
 }
 
 void
@@ -186,34 +196,71 @@ uvm_destroy_pgtbl(pagetable_t pt)
   pmem_free(pt);
 }
 
-/* Copies a page with aligned 8-byte loads and stores: a word a sibling
- * thread stores while fork copies is copied either old or new, never torn. */
-static void
-copy_page_words(uint64 *dst, const volatile uint64 *src)
+void
+uvm_copy_page(void *dst, const void *src)
 {
+  uint64 *d = dst;
+  const volatile uint64 *v = src;
+
   for (int i = 0; i < (int)(PGSIZE / sizeof(uint64)); i++)
-    dst[i] = src[i];
+    d[i] = v[i];
 }
 
-/* Copies one user leaf into the space w->arg. */
-static int
-copy_visit(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level)
-{
-  struct uvm *to = w->arg;
+int uvm_fork_copies;   /* [I] boot argument "forkcopy" */
 
-  (void)level;
-  if (!(*pte & PTE_LEAF_MASK))
-    return 0;
-  void *page = pmem_alloc(PMEM_USER, to->id);
-  if (page == NULL)
-    return -1;
-  copy_page_words(page, (const volatile uint64 *)PTE2PA(*pte));
-  if (pgtbl_map(to->pt, va, (uint64)page, PGSIZE, PTE_FLAGS(*pte) & ~PTE_V,
-                to->id) != 0) {
-    pmem_free(page);
-    return -1;
+/* fork's walk over the parent's user leaves. */
+struct fork_walk {
+  struct uvm *to;
+  int protected;        /* a writable PTE was made copy-on-write */
+};
+
+/* Maps one level-0 table of the parent, [va, va + 2 MiB), into the child,
+ * in one tight loop (fork's cost is this loop: a few instructions a page).
+ * Each page is shared, and copy-on-write if it was writable; or copied,
+ * for the eager fork. Only entries below TRAPFRAME are the process's. */
+static int
+fork_table(struct fork_walk *f, pagetable_t from, uint64 va)
+{
+  struct uvm *to = f->to;
+  /* va starts a table: the child's entry for it is its table's first. */
+  pagetable_t child = pgtbl_walk(to->pt, va, 1, to->id);
+  int n = PT_ENTRIES;
+
+  if (child == NULL)
+    return PGTBL_WALK_STOP;
+  if (va + PT_ENTRIES * PGSIZE > TRAPFRAME)
+    n = (int)((TRAPFRAME - va) / PGSIZE);
+  for (int i = 0; i < n; i++) {
+    pte_t pte = from[i];
+    if (!(pte & PTE_V))
+      continue;
+    if (uvm_fork_copies) {
+      void *page = pmem_alloc(PMEM_USER, to->id);
+      if (page == NULL)
+        return PGTBL_WALK_STOP;
+      uvm_copy_page(page, (void *)PTE2PA(pte));
+      child[i] = PA2PTE(page) | PTE_FLAGS(pte);
+      continue;
+    }
+    if (pte & PTE_W) {
+      pte = (pte & ~PTE_W) | PTE_COW;
+      from[i] = pte;
+      f->protected = 1;
+    }
+    pmem_get((void *)PTE2PA(pte));
+    child[i] = pte;
   }
-  return 0;
+  return PGTBL_WALK_SKIP;
+}
+
+static int
+fork_visit(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level)
+{
+  if (*pte & PTE_LEAF_MASK)
+    panic("uvm: superpage at %p in a user table", (void *)va);
+  if (level != 1)
+    return PGTBL_WALK_ON;
+  return fork_table(w->arg, (pagetable_t)PTE2PA(*pte), va);
 }
 
 /* Copies from's region list into to's. Returns 0 or -1 (pool empty). */
@@ -248,18 +295,17 @@ uvm_empty(struct uvm *to)
     mmap_region_free(n);
   }
   to->regions = NULL;
-  struct tlb_gather g = { 0, 0 };
   acquire(&to->lock);
-  uvm_unmap_gather(to, USER_BASE, TRAPFRAME, &g);
+  uvm_unmap_range(to, USER_BASE, TRAPFRAME);
   release(&to->lock);
-  tlb_gather_finish(to, &g);
   to->image_end = to->brk = 0;
 }
 
 int
 uvm_copy_pgtbl(struct uvm *from, struct uvm *to)
 {
-  struct pgtbl_walker w = { copy_visit, NULL, to };
+  struct fork_walk f = { to, 0 };
+  struct pgtbl_walker w = { fork_visit, NULL, &f };
 
   acquire(&from->lock);
   /* Below TRAPFRAME: the trampoline and the trapframes are the child's own. */
@@ -268,6 +314,13 @@ uvm_copy_pgtbl(struct uvm *from, struct uvm *to)
     rc = copy_regions(from, to);
   to->image_end = from->image_end;
   to->brk = from->brk;
+#ifndef DEBUG_COW_NO_FLUSH
+  /* A sibling thread on another hart may hold a writable translation of a
+   * page just made copy-on-write: its next store would land in the page
+   * the child now shares. Flush them all before fork returns. */
+  if (f.protected)
+    tlb_shootdown(from);
+#endif
   release(&from->lock);
   if (rc != 0)
     uvm_empty(to);
@@ -293,31 +346,35 @@ uvm_map_zeroed(struct uvm *vm, uint64 va, uint64 size, uint64 perm)
 static int
 unmap_visit(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level)
 {
+  pte_t e = *pte;
+
   (void)va;
   (void)level;
-  if (*pte & PTE_LEAF_MASK) {
-    tlb_gather_page(w->arg, PTE2PA(*pte));
+  if (e & PTE_LEAF_MASK) {
     *pte = 0;
+    tlb_gather_page(w->arg, PTE2PA(e), 0);
   }
   return 0;
 }
 
 void
-uvm_unmap_gather(struct uvm *vm, uint64 begin, uint64 end, struct tlb_gather *g)
+uvm_unmap_range(struct uvm *vm, uint64 begin, uint64 end)
 {
+  struct tlb_gather g;
+
   if (!holding(&vm->lock))
     panic("uvm: unmap without the vm lock");
   if (begin >= end || end > TRAPFRAME || (begin | end) & (PGSIZE - 1))
     panic("uvm: unmap %p..%p", (void *)begin, (void *)end);
-  struct pgtbl_walker w = { unmap_visit, gather_table, g };
+  tlb_gather_init(&g, vm);
+  struct pgtbl_walker w = { unmap_visit, gather_table, &g };
   pgtbl_walk_range(vm->pt, begin, end, &w);
+  tlb_gather_finish(&g);
 }
 
 uint64
 uvm_sbrk(struct uvm *vm, long n)
 {
-  struct tlb_gather g = { 0, 0 };
-
   acquire(&vm->lock);
   uint64 old = vm->brk;
   uint64 new = old + (uint64)n;
@@ -327,10 +384,9 @@ uvm_sbrk(struct uvm *vm, long n)
     return (uint64)-1;
   }
   if (n < 0 && PGROUNDUP(new) < PGROUNDUP(old))
-    uvm_unmap_gather(vm, PGROUNDUP(new), PGROUNDUP(old), &g);
+    uvm_unmap_range(vm, PGROUNDUP(new), PGROUNDUP(old));
   vm->brk = new;
   release(&vm->lock);
-  tlb_gather_finish(vm, &g);
   return old;
 }
 
@@ -360,16 +416,13 @@ uvm_mmap(struct uvm *vm, uint64 addr, uint64 npages, int prot)
 int
 uvm_munmap(struct uvm *vm, uint64 addr, uint64 npages)
 {
-  struct tlb_gather g = { 0, 0 };
-
   if (!in_mmap_area(addr, npages))
     return -1;
   acquire(&vm->lock);
   int rc = mmap_region_remove(&vm->regions, addr, npages);
   if (rc == 0)
-    uvm_unmap_gather(vm, addr, addr + npages * PGSIZE, &g);
+    uvm_unmap_range(vm, addr, addr + npages * PGSIZE);
   release(&vm->lock);
-  tlb_gather_finish(vm, &g);
   return rc;
 }
 
@@ -380,9 +433,9 @@ print_visit(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level)
   pte_t e = *pte;
 
   (void)w;
-  printf("%s%d: pte %p pa %p %c%c%c%c\n", indent[level], (int)PX(level, va),
+  printf("%s%d: pte %p pa %p %c%c%c%c%s\n", indent[level], (int)PX(level, va),
          (void *)e, (void *)PTE2PA(e), e & PTE_R ? 'r' : '-', e & PTE_W ? 'w' : '-',
-         e & PTE_X ? 'x' : '-', e & PTE_U ? 'u' : '-');
+         e & PTE_X ? 'x' : '-', e & PTE_U ? 'u' : '-', e & PTE_COW ? " cow" : "");
   return 0;
 }
 

@@ -494,6 +494,7 @@ proc_wait(uint64 status_uva)
       uvm_check_access(p->vm, status_uva, sizeof(int), ACCESS_WRITE) != 0)
     return -1;
   acquire(&wait_lock);
+again:
   for (;;) {
     int have_kids = 0;
     for (struct proc *pp = proc_table; pp < &proc_table[NPROC]; pp++) {
@@ -507,10 +508,15 @@ proc_wait(uint64 status_uva)
         int pid = pp->pid;
         if (status_uva != 0 &&
             copyout_nofault(p->vm, status_uva, &pp->xstate, sizeof(pp->xstate)) != 0) {
-          /* The child stays a zombie; a later wait can still reap it. */
+          /* The word was faulted in, but a sibling thread's munmap or fork
+           * took it back since: fault it in again, or fail. The child
+           * stays a zombie either way until a wait can store its status. */
           release(&pp->lock);
           release(&wait_lock);
-          return -1;
+          if (uvm_check_access(p->vm, status_uva, sizeof(int), ACCESS_WRITE) != 0)
+            return -1;
+          acquire(&wait_lock);
+          goto again;
         }
         proc_free(pp);
         release(&pp->lock);
@@ -536,6 +542,7 @@ proc_join(int tid, uint64 status_uva)
                   uvm_check_access(p->vm, status_uva, sizeof(int), ACCESS_WRITE) != 0))
     return -1;
   acquire(&wait_lock);
+again:
   for (;;) {
     int found = 0;
     for (struct proc *q = proc_table; q < &proc_table[NPROC]; q++) {
@@ -551,9 +558,13 @@ proc_join(int tid, uint64 status_uva)
         int id = q->pid;
         if (status_uva != 0 &&
             copyout_nofault(p->vm, status_uva, &q->xstate, sizeof(q->xstate)) != 0) {
+          /* As in proc_wait: fault the word in again, or fail. */
           release(&q->lock);
           release(&wait_lock);
-          return -1;
+          if (uvm_check_access(p->vm, status_uva, sizeof(int), ACCESS_WRITE) != 0)
+            return -1;
+          acquire(&wait_lock);
+          goto again;
         }
         reap_thread(p->group, q);
         release(&q->lock);

@@ -19,6 +19,7 @@ struct hart_locks {
 };
 
 static struct hart_locks hart_locks[NCPU];
+static void (*spin_poll)(void);          /* [I] spinlock_set_poll */
 
 static struct hart_locks *
 my_locks(void)
@@ -64,11 +65,19 @@ acquire(struct spinlock *lk)
   while (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE) != 0) {
     if (panicking)
       panic_stop();
+    if (spin_poll != NULL)
+      spin_poll();
   }
   h->waiting = NULL;
   lk->hart = (int)r_tp();
   lk->pc = (uint64)__builtin_return_address(0);
   h->held[h->nheld++] = lk;
+}
+
+void
+spinlock_set_poll(void (*fn)(void))
+{
+  spin_poll = fn;
 }
 
 void

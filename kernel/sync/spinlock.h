@@ -69,6 +69,11 @@ void spinlock_init(struct spinlock *lk, const char *name, int rank);
  * => panics on a recursive acquire or an out-of-order one. */
 void acquire(struct spinlock *lk);
 
+/* Sets the function acquire() calls while it spins (the TLB shootdown's
+ * request server: a hart waiting for a lock with interrupts off still
+ * answers flush requests). => once, hart 0, before other harts run. */
+void spinlock_set_poll(void (*fn)(void));
+
 /* Gives lk up. => panics unless this hart holds lk. */
 void release(struct spinlock *lk);
 

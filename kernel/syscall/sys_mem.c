@@ -33,6 +33,7 @@ sys_memstat(void)
   mmap_stat(&m);
   m.nprocs = (uint64)proc_count();
   m.lazy_faults = uvm_lazy_faults();
+  m.cow_faults = uvm_cow_faults();
   tlb_stat(&m);
   if (copyout(vm, argraw(0), &m, sizeof(m)) != 0)
     return (uint64)-1;

@@ -36,6 +36,9 @@ struct memstat {
   uint64 tlb_shootdowns;               /* shootdowns requested (munmap, shrinking
                                           sbrk, exec, the last exit, ...) */
   uint64 ipis;                         /* inter-hart interrupts they sent */
+  uint64 pages_shared;                 /* user pages mapped by more than one
+                                          page table (copy-on-write) */
+  uint64 cow_faults;                   /* writes to shared pages served */
 };
 
 #endif /* UAPI_MEMSTAT_H */

@@ -40,6 +40,9 @@ stress_check_page(uint64 seed, uint64 page, uint64 gen)
   return 0;
 }
 
+uint64 stress_run_seed;
+int stress_worker_id = -1;
+
 void
 stress_fail(uint64 seed, const char *fmt, ...)
 {
@@ -49,6 +52,10 @@ stress_fail(uint64 seed, const char *fmt, ...)
   va_start(ap, fmt);
   fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
   va_end(ap);
-  fprintf(2, "stress: FAIL seed %d pid %d: %s\n", (int)seed, getpid(), buf);
+  if (stress_worker_id >= 0)
+    fprintf(2, "stress: FAIL seed %d worker %d pid %d: %s\n", (int)stress_run_seed,
+            stress_worker_id, getpid(), buf);
+  else
+    fprintf(2, "stress: FAIL seed %d pid %d: %s\n", (int)seed, getpid(), buf);
   exit(1);
 }

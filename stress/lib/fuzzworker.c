@@ -210,7 +210,14 @@ fuzz_fork(void)
   }
   if (fz.nchildren == CHILDREN_MAX)
     reap_one();
+  /* After fork every page is shared copy-on-write, so the worker's own
+   * next stores need pages: fork with injection off, and make the pages
+   * each side uses its own again before injection can be armed. */
+  if (fz.fi_on)
+    fi_off();
   long pid = fuzz_call(SYS_fork, (long)fuzz_any_int(), 0, 0, 0, 0, 0);
+  if (pid >= 0)
+    utest_own_pages();
   if (pid == 0)
     child_main();
   if (pid > 0) {
@@ -811,6 +818,7 @@ fuzzworker_run(int id, uint64 seed, uint64 wseed, uint64 deadline, int report_fd
   memset(fuzz_scratch, 0, sizeof(fuzz_scratch));
   memset(longarg, 'y', sizeof(longarg) - 1);
   touch_stack();
+  utest_own_pages();     /* shared with the driver since fork (copy-on-write) */
   uint64 now = (uint64)uptime();
   fz.last_uptime = now;
   fz.next_report = now + REPORT_TICKS;

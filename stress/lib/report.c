@@ -82,9 +82,12 @@ leak_report(const char *who, uint64 seed, const struct memstat *base)
     snprintf(what, sizeof(what), "pages %s", kind_names[k]);
     leaks += delta_line(what, base->pages_by_kind[k], m.pages_by_kind[k]);
   }
+  leaks += delta_line("pages shared", base->pages_shared, m.pages_shared);
   leaks += delta_line("processes", base->nprocs, m.nprocs);
   printf("  lazy faults served during the run: %d\n",
          (int)(m.lazy_faults - base->lazy_faults));
+  printf("  copy-on-write faults served during the run: %d\n",
+         (int)(m.cow_faults - base->cow_faults));
   printf("  TLB shootdowns during the run: %d, inter-hart interrupts: %d\n",
          (int)(m.tlb_shootdowns - base->tlb_shootdowns), (int)(m.ipis - base->ipis));
   return leaks;

@@ -14,6 +14,10 @@ enum stress_op {
   /* thread workers (threadwork.c): threads started, scenarios done */
   OP_THREAD, OP_T_SAME_PAGE, OP_T_UNMAP, OP_T_FORK, OP_T_EXEC, OP_T_EXIT,
   OP_T_KILL,
+  /* copy-on-write workers (cowwork.c): scenarios done, and writers killed
+   * because a copy-on-write break found no page (injected) */
+  OP_C_CHAIN, OP_C_RACE, OP_C_FORK, OP_C_UNMAP, OP_C_EXIT, OP_C_EXEC,
+  OP_C_PRESSURE, OP_C_OOM,
   OP_COUNT
 };
 
@@ -21,7 +25,8 @@ enum stress_op {
   { "fork", "fork-failed", "exec", "exit-race", "sbrk", "mmap", \
     "mmap-failed", "munmap", "pipe", "kill", "pool-drain", "check", \
     "threads", "t-same-page", "t-unmap", "t-fork", "t-exec", "t-exit", \
-    "t-kill" }
+    "t-kill", "c-chain", "c-race", "c-fork", "c-unmap", "c-exit", "c-exec", \
+    "c-pressure", "c-oom-kill" }
 
 /* What a worker sends the driver through the report pipe: small enough to
  * be written whole (pipes keep writes of up to 128 bytes together). */
@@ -84,6 +89,11 @@ void stress_print_metrics(const char *who, uint64 ticks, const struct stress_met
                           int n, const char *note);
 
 /* Prints the failure line (with the seed) on fd 2 and exits with status 1. */
+/* In a stress worker (and its children): the seed of the whole run and the
+ * worker's number, which failure lines print instead of the worker's own
+ * seed, so `make stress SEED=...` replays the run that failed. */
+extern uint64 stress_run_seed;
+extern int stress_worker_id;          /* -1 outside a worker */
 void stress_fail(uint64 seed, const char *fmt, ...)
     __attribute__((noreturn, format(printf, 2, 3)));
 

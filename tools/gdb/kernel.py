@@ -6,7 +6,9 @@ Loaded by .gdbinit (tools/gdbinit.in). The command `kernel` lists them:
                  space, locks held
   procs          the process table: leaders and threads, and their spaces
   uvm            the address spaces in use: references, harts, threads
-  pmem           physical pages, total, free and per kind (memstat's words)
+  pmem [shared|user]  physical pages, total, free, per kind and shared
+                 (memstat's words); with an argument, the user pages, their
+                 reference counts and the tables that map them
   mmpool         the mmap_region_node pool: free list and the nodes in use
   regions PID    a process's space, heap and regions } in the format of
   vmprint PID    ... and its page table              } the kernel's uvm_print
@@ -32,10 +34,12 @@ import gdb
 
 PGSIZE = 4096
 PTE_V, PTE_R, PTE_W, PTE_X, PTE_U = 0x1, 0x2, 0x4, 0x8, 0x10
+PTE_COW = 1 << 8                    # arch/riscv.h: RSW bit, copy-on-write
 PTE_LEAF_MASK = PTE_R | PTE_W | PTE_X
 PROT_READ, PROT_WRITE, PROT_EXEC = 0x1, 0x2, 0x4
 SSTATUS_SIE = 1 << 1
 TRAMPOLINE = (1 << 38) - PGSIZE     # uapi/layout.h: VA_MAX - PGSIZE
+TRAPFRAME = TRAMPOLINE - PGSIZE     # uapi/layout.h; user pages lie below
 # uapi/memstat.h PMEM_KIND_NAMES; used only if audit.c's copy is missing.
 KIND_NAMES = ["free", "pgtbl", "user", "kstack", "trapframe", "pipe", "other"]
 PRIV_NAMES = {0: "U", 1: "S", 3: "M"}
@@ -44,7 +48,9 @@ SUMMARY = """\
                  space, locks held
   procs          the process table: leaders and threads, and their spaces
   uvm            the address spaces in use: references, harts, threads
-  pmem           physical pages, total, free and per kind (memstat's words)
+  pmem [shared|user]  physical pages, total, free, per kind and shared
+                 (memstat's words); with an argument, the user pages, their
+                 reference counts and the tables that map them
   mmpool         the mmap_region_node pool: free list and the nodes in use
   regions PID    a process's space, heap and regions } in the format of
   vmprint PID    ... and its page table              } the kernel's uvm_print
@@ -219,14 +225,75 @@ def prot_str(prot):
 
 
 def pte_str(pte):
+    """print_visit's r/w/x/u, then " cow" for a copy-on-write PTE."""
     return ((pte & PTE_R and "r" or "-") + (pte & PTE_W and "w" or "-") +
-            (pte & PTE_X and "x" or "-") + (pte & PTE_U and "u" or "-"))
+            (pte & PTE_X and "x" or "-") + (pte & PTE_U and "u" or "-") +
+            (pte & PTE_COW and " cow" or ""))
 
 
 def read_table(pa):
     """The 512 PTEs of the page-table page at physical address pa."""
     mem = gdb.selected_inferior().read_memory(pa, PGSIZE)
     return struct.unpack("<512Q", bytes(mem))
+
+
+def page_records(pmem):
+    """pmem's page records (struct page_info, kernel/mm/pmem.c), read in
+    one go: a list of dicts with the fields the record has (kind, owner,
+    refs, audited, next), by page index. refs is missing from a kernel
+    older than copy-on-write fork."""
+    info = pmem["info"]
+    n = int(pmem["npages"])
+    rtype = info.type.target().strip_typedefs()
+    size = rtype.sizeof
+    fields = []
+    for f in rtype.fields():
+        ft = f.type.strip_typedefs()
+        code = {1: "b", 2: "h", 4: "i", 8: "q"}.get(ft.sizeof)
+        if code is None or f.bitpos % 8:
+            continue
+        if ft.code != gdb.TYPE_CODE_INT or not ft.is_signed:
+            code = code.upper()
+        fields.append((f.name, f.bitpos // 8, "<" + code))
+    inferior = gdb.selected_inferior()
+    raw = bytearray()
+    chunk = max(size, (1 << 16) // size * size)
+    addr, end = int(info), int(info) + n * size
+    while addr < end:
+        want = min(chunk, end - addr)
+        raw += bytes(inferior.read_memory(addr, want))
+        addr += want
+    records = []
+    for i in range(n):
+        base = i * size
+        records.append({name: struct.unpack_from(fmt, raw, base + off)[0]
+                        for name, off, fmt in fields})
+    return records
+
+
+def user_leaves(pt):
+    """(va, pte) of every valid user leaf below TRAPFRAME in the table at
+    pt, as the audit counts them (uvm.c, audit_visit)."""
+    out = []
+
+    def walk(table, level, va_base):
+        try:
+            ptes = read_table(table)
+        except gdb.MemoryError:
+            return
+        for i, pte in enumerate(ptes):
+            if not pte & PTE_V:
+                continue
+            va = va_base | (i << (12 + 9 * level))
+            if va >= TRAPFRAME:
+                break
+            pa = (pte >> 10) << 12
+            if pte & PTE_LEAF_MASK:
+                out.append((va, pte))
+            elif level > 0:
+                walk(pa, level - 1, va)
+    walk(pt, 2, 0)
+    return out
 
 
 # ---- the address-space printers (kernel/mm/uvm.c, uvm_print) ------------
@@ -317,7 +384,8 @@ def lock_note(lk):
 class KernelHelp(gdb.Command):
     """The kernel helpers (tools/gdb/kernel.py); `kernel` lists them.
 
-harts, procs, uvm, pmem, mmpool, regions PID, vmprint PID, uprog NAME;
+harts, procs, uvm, pmem [shared|user], mmpool, regions PID, vmprint PID,
+uprog NAME;
 `help NAME` describes one. Each works wherever the harts are stopped, also
 in user mode: kernel memory is read physically (QEMU's Qqemu.PhyMemMode)."""
 
@@ -530,19 +598,40 @@ a slot that is not in use (a bug)."""
 
 
 class Pmem(gdb.Command):
-    """Physical pages: total, free, and how many of each kind.
+    """Physical pages: total, free, how many of each kind, and shared pages.
 
-Usage: pmem
+Usage: pmem             the counts
+       pmem shared      ... and every user page with refs > 1
+       pmem user        ... and every user page
 Reads pmem (kernel/mm/pmem.c) without taking its lock. The words are
 memstat's: pages_total, pages_free, then one line per kind of page named
-as in PMEM_KIND_NAMES (uapi/memstat.h), the same numbers memstat returns.
-A note follows if the kinds do not add up to pages_total (caught mid-way
-through pmem_alloc/pmem_free, or a bug)."""
+as in PMEM_KIND_NAMES (uapi/memstat.h), then pages_shared (pmem.shared:
+user pages that more than one page table maps, shared by copy-on-write
+fork), the same numbers memstat returns. Then a line counted from the page
+records themselves (struct page_info): the user pages by reference count,
+e.g. `user pages by refs: 1:120 2:25`, and how many have refs > 1.
+
+With `shared` or `user`, one line per such page: its physical address,
+refs, the owner pmem records (the space that faulted it in, which a shared
+page keeps) and the tables that map it, as `VA: SPACE SPACE ...` (the ids
+of the spaces mapping it at that user address; `uvm` and `procs` name
+them), found by walking the page table of every space in use below
+TRAPFRAME, as the kernel's audit does. A page mapped by more or fewer
+tables than its refs is marked `<-- refs N, M tables` (mid-way through a
+fork, a fault or an exit, or a bug).
+
+Notes follow if the kinds do not add up to pages_total, if the records'
+count of shared pages differs from pmem.shared, or if a record's refs
+breaks pmem's rule (0 when free, 1 for any page but a user page); caught
+mid-way through pmem_alloc/pmem_free, a fork or a fault, or a bug."""
 
     def __init__(self):
         super().__init__("pmem", gdb.COMMAND_USER)
 
     def invoke(self, arg, from_tty):
+        which = arg.strip()
+        if which not in ("", "shared", "user"):
+            raise gdb.GdbError("usage: pmem [shared|user]")
         with KernelMemory():
             pmem = static_var("mm/pmem.c", "pmem")
             by_kind = pmem["by_kind"]
@@ -557,8 +646,81 @@ through pmem_alloc/pmem_free, or a bug)."""
             for k, n in enumerate(counts):
                 name = names[k] if k < len(names) else "kind%d" % k
                 print("  %-10s %d" % (name, n))
+            notes = []
             if sum(counts) != total:
-                print("note: the kinds add up to %d, not %d" % (sum(counts), total))
+                notes.append("the kinds add up to %d, not %d" % (sum(counts), total))
+            records = page_records(pmem)
+            if records and "refs" not in records[0]:
+                print("(no reference counts: a kernel without copy-on-write fork)")
+                self.print_notes(notes)
+                return
+            shared_counter = int(pmem["shared"])
+            print("  %-10s %d" % ("pages_shared", shared_counter))
+            user_kind = names.index("user") if "user" in names else 2
+            by_refs = {}
+            odd = []
+            for i, r in enumerate(records):
+                if r["kind"] == user_kind:
+                    by_refs[r["refs"]] = by_refs.get(r["refs"], 0) + 1
+                    if r["refs"] < 1:
+                        odd.append(i)
+                elif r["refs"] != (0 if r["kind"] == 0 else 1):
+                    odd.append(i)
+            shared = sum(n for refs, n in by_refs.items() if refs > 1)
+            print("user pages by refs: %s; refs > 1: %d" % (
+                " ".join("%d:%d" % (refs, by_refs[refs]) for refs in sorted(by_refs))
+                or "none", shared))
+            if shared != shared_counter:
+                notes.append("%d user pages have refs > 1, pmem.shared says %d"
+                             % (shared, shared_counter))
+            base = int(pmem["base"])
+            for i in odd[:8]:
+                r = records[i]
+                kname = names[r["kind"]] if r["kind"] < len(names) else "?"
+                notes.append("page %s (%s, owner %d) has refs %d" % (
+                    hex_p(base + i * PGSIZE), kname, r["owner"], r["refs"]))
+            if len(odd) > 8:
+                notes.append("... and %d more pages with refs out of rule" %
+                             (len(odd) - 8))
+            if which:
+                self.list_pages(records, base, user_kind, which == "shared")
+            self.print_notes(notes)
+
+    @staticmethod
+    def print_notes(notes):
+        for n in notes:
+            print("note: " + n)
+
+    @staticmethod
+    def list_pages(records, base, user_kind, shared_only):
+        """One line per user page (refs > 1 only if shared_only), with the
+        tables that map it: for each va, the ids of the spaces mapping the
+        page there."""
+        maps = {}
+        for _, vm in live_spaces():
+            if int(vm["pt"]) == 0:
+                continue
+            for va, pte in user_leaves(int(vm["pt"])):
+                maps.setdefault((pte >> 10) << 12, []).append((va, int(vm["id"])))
+        pages = [(i, r) for i, r in enumerate(records) if r["kind"] == user_kind and
+                 (r["refs"] > 1 or not shared_only)]
+        print("%s user pages%s: %d" % ("shared" if shared_only else "all",
+                                       " (refs > 1)" if shared_only else "",
+                                       len(pages)))
+        print("  %-12s %-4s %-6s %s" % ("pa", "refs", "owner",
+                                        "mapped at va: by spaces"))
+        for i, r in pages:
+            pa = base + i * PGSIZE
+            by = maps.get(pa, [])
+            at = {}
+            for va, sid in by:
+                at.setdefault(va, []).append(sid)
+            where = "; ".join("%s: %s" % (hex_p(va), " ".join(map(str, at[va])))
+                              for va in sorted(at))
+            mark = "" if len(by) == r["refs"] else "  <-- refs %d, %d tables" % (
+                r["refs"], len(by))
+            print("  %-12s %-4d %-6d %s%s" % (hex_p(pa), r["refs"], r["owner"],
+                                            where or "-", mark))
 
 
 class Mmpool(gdb.Command):
@@ -643,8 +805,10 @@ class Vmprint(gdb.Command):
 Usage: vmprint PID      (PID: a number, any gdb expression, or a name)
 The header, the space's id and references, heap, regions, then the page
 table: one line per valid PTE, one " .." per level, index, pte, physical
-address and r/w/x/u (the threads' trapframes show up kernel-only, at
-TRAPFRAME and in the upper half). Page-table pages are read physically, so
+address and r/w/x/u, and " cow" for a copy-on-write PTE (PTE_COW, bit 8:
+a page shared by fork, read-only until a write copies it or takes it
+back; `pmem shared` shows who else maps it). The threads' trapframes show
+up kernel-only, at TRAPFRAME and in the upper half. Page-table pages are read physically, so
 this works whichever hart is selected."""
 
     def __init__(self):

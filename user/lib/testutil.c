@@ -234,3 +234,19 @@ utest_page_is_zero(uint64 page)
       return 0;
   return 1;
 }
+
+extern char __data_start[], __image_end[];
+
+void
+utest_own_pages(void)
+{
+  uint64 sp;
+
+  /* An atomic add of 0 is a store (it breaks the sharing) that cannot undo
+   * a sibling thread's store to the same word. */
+  asm volatile("mv %0, sp" : "=r"(sp));
+  for (uint64 a = (uint64)__data_start; a < (uint64)__image_end; a += PGSIZE)
+    __atomic_fetch_add((uint64 *)a, 0, __ATOMIC_RELAXED);
+  for (uint64 a = PGROUNDDOWN(sp); a < STACK_TOP; a += PGSIZE)
+    __atomic_fetch_add((uint64 *)a, 0, __ATOMIC_RELAXED);
+}
