@@ -7,17 +7,32 @@
  */
 #include "user.h"
 
-/* Forks and execs argv[0]; returns the child's pid, or -1. */
+/* Forks and execs argv[0]; returns the child's pid, or -1. The child
+ * waits until init has made its own pages its own again (the fork left
+ * them shared copy-on-write): else init's copies, and the frees they
+ * cause, could land while the program measures memory. */
 static int
 spawn(char **argv)
 {
-  int pid = fork();
+  int go[2];
+  char c = 'g';
 
+  if (pipe(go) != 0)
+    return -1;
+  int pid = fork();
   if (pid == 0) {
+    close(go[1]);
+    read(go[0], &c, 1);
+    close(go[0]);
     exec(argv[0], argv);
     fprintf(2, "init: %s: no such program (or bad arguments)\n", argv[0]);
     exit(127);
   }
+  close(go[0]);
+  if (pid > 0)
+    utest_own_pages();
+  write(go[1], &c, 1);
+  close(go[1]);
   return pid;
 }
 

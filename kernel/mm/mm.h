@@ -264,7 +264,8 @@ struct uvm {
   int in_use;                         /* [a] 0: a free slot of the pool */
   int refs;                           /* [a] holders: threads, exec, fork */
   int id;                             /* [I] owner id of its pages (pmem) */
-  uint64 harts;                       /* [a] bit h: hart h runs a thread of it */
+  uint64 harts;                       /* [a] bit h: hart h runs a thread of it
+                                         in user mode */
   pagetable_t pt;                     /* [vm] root; NULL once torn down */
   uint64 image_end;                   /* [vm] page aligned; the heap starts here */
   uint64 brk;                         /* [vm] [image_end, brk) is the heap */
@@ -386,8 +387,8 @@ uint64 uvm_cow_faults(void);
 /* ---- tlb.c: which harts may cache a space's translations, and flushing
  * them (TLB shootdown) before anything they pointed to is freed ---- */
 
-/* This hart starts / stops running threads of vm (the scheduler, exec,
- * exit). => interrupts off. */
+/* This hart returns to user mode in vm (usertrapret), or has just
+ * trapped out of it (usertrap). => interrupts off. */
 void tlb_enter(struct uvm *vm);
 void tlb_leave(struct uvm *vm);
 

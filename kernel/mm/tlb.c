@@ -1,8 +1,10 @@
 /*
  * tlb.c: TLB shootdown. Each address space keeps a mask of the harts that
- * run one of its threads (vm->harts, kept by the scheduler, exec and exit);
- * only those may hold its translations, since a hart flushes its whole TLB
- * whenever it switches page tables.
+ * run one of its threads in user mode (vm->harts: set by usertrapret just
+ * before the return to user, cleared by usertrap on the next trap); only
+ * those may hold its translations, since a hart flushes its whole TLB
+ * whenever it switches page tables, and every trap does. A hart in the
+ * kernel, even one spinning for the space's lock, needs no interrupt.
  *
  * Order (Linux's mmu_gather): clear the PTEs under vm->lock and gather
  * what they pointed to (a batch of up to TLB_GATHER_MAX pages); flush this

@@ -166,11 +166,7 @@ proc_drop(struct proc *p)
   if (vm == NULL)
     return;
   uvm_unmap_trapframe(vm, p->trapframe_va);
-  push_off();
-  if (p == myproc())
-    tlb_leave(vm);
   p->vm = NULL;
-  pop_off();
   uvm_put(vm);
 }
 
@@ -421,13 +417,8 @@ proc_switch_vm(struct uvm *vm)
 {
   struct proc *p = myproc();
 
-  push_off();
   struct uvm *old = p->vm;
-  if (old != NULL)
-    tlb_leave(old);
-  tlb_enter(vm);
   p->vm = vm;
-  pop_off();
   return old;
 }
 

@@ -144,8 +144,8 @@ int proc_join(int tid, uint64 status_uva);
  * leader, keeping the process id (exec). Returns 0, or -1 with nothing
  * changed if the process is already ending. => holds no lock; may sleep. */
 int proc_unshare_threads(void);
-/* Makes vm the caller's address space (exec), moving this hart's bit in
- * the harts masks; returns the old one for the caller to put. */
+/* Makes vm the caller's address space (exec); returns the old one for the
+ * caller to put. */
 struct uvm *proc_switch_vm(struct uvm *vm);
 /* Reaps a zombie child, copying its status to status_uva (0: none).
  * Returns its pid, or -1 (no children, bad pointer, killed).

@@ -52,12 +52,7 @@ scheduler(void)
         p->state = RUNNING;
         p->hart = (int)r_tp();
         c->proc = p;
-        /* While p runs here, this hart may cache its space's translations. */
-        if (p->vm != NULL)
-          tlb_enter(p->vm);
         swtch(&c->context, &p->context);
-        if (p->vm != NULL)
-          tlb_leave(p->vm);
         c->proc = NULL;
         ran = 1;
       }

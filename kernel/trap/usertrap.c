@@ -46,6 +46,9 @@ usertrap(void)
   csr_write(stvec, (uint64)kernelvec);
 
   struct proc *p = myproc();
+  /* uservec's switch to the kernel table flushed this hart's TLB: it holds
+   * no translation of the space any more, and needs no shootdown. */
+  tlb_leave(p->vm);
   p->trapframe->epc = csr_read(sepc);
   int which = 0, fault = 0;
 
@@ -100,6 +103,10 @@ usertrapret(void)
   csr_write(sstatus, sstatus);
   csr_write(sepc, p->trapframe->epc);
 
+  /* From here this hart may cache the space's translations until its next
+   * trap: a shootdown must interrupt it. Set before userret's satp write,
+   * so a PTE cleared after the initiator read the mask is never cached. */
+  tlb_enter(p->vm);
   uint64 satp = MAKE_SATP(p->vm->pt);
   void (*ret)(uint64, uint64) =
       (void (*)(uint64, uint64))(TRAMPOLINE + (userret - trampoline));
