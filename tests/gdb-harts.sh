@@ -155,11 +155,13 @@ uvm_matches() {    # the space's line against the kernel's, its pids, harts
   want=$(echo $pid $tids | tr ' ' '\n' | sort -n | xargs)
   got=$(awk '{ for (i = 8; i <= NF; i++) print $i }' <<<"$row" | sort -n | xargs)
   [ "$got" = "$want" ] || return 1
-  # vm->harts: the hart in sys_vmprint, and only harts whose process runs it.
-  [ -n "$probe_hart" ] && grep -qE "(^|,)$probe_hart(,|\$)" <<<"$(awk '{ print $3 }' <<<"$row")" ||
+  # vm->harts holds the harts running the space in user mode: never the
+  # hart stopped in sys_vmprint (in the kernel), only harts whose process
+  # runs the space.
+  [ -n "$probe_hart" ] && ! grep -qE "(^|,)$probe_hart(,|\$)" <<<"$(awk '{ print $3 }' <<<"$row")" ||
     return 1
   for h in $(awk '{ print $3 }' <<<"$row" | tr ',' ' '); do
-    grep -qxF "$h" <<<"$space_harts" || return 1
+    [ "$h" = - ] || grep -qxF "$h" <<<"$space_harts" || return 1
   done
   # As many spaces as procs shows distinct ones (init's and gdbprobe's).
   [ "$(section uvm | sed -n 's/^uvm: \([0-9]*\) of .*/\1/p')" -eq \
