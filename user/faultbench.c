@@ -20,7 +20,6 @@ struct sample {
   uint64 insns;      /* rdinstret delta */
 };
 
-#define CALIBRATION_LOOPS 100000UL
 
 static struct sample samples[BENCH_PAGES];
 static uint64 units_x100;    /* instret units per instruction, times 100 */
@@ -31,20 +30,6 @@ static inline void
 barrier(void)
 {
   asm volatile("" ::: "memory");
-}
-
-/* Measures instret units per instruction on a loop of known length:
- * 2 instructions an iteration plus the li. */
-static uint64
-calibrate(void)
-{
-  uint64 n0 = rdinstret();
-  asm volatile("li t0, %0\n"
-               "1: addi t0, t0, -1\n"
-               "bnez t0, 1b\n" : : "i"(CALIBRATION_LOOPS) : "t0");
-  uint64 n1 = rdinstret();
-  uint64 x100 = (n1 - n0) * 100 / (2 * CALIBRATION_LOOPS + 1);
-  return x100 > 0 ? x100 : 100;
 }
 
 /* Touches each of npages pages at base once, timing every touch. Returns
@@ -146,7 +131,7 @@ main(int argc, char **argv)
   (void)argc;
   (void)argv;
 
-  units_x100 = calibrate();
+  units_x100 = instret_units_x100();
   printf("faultbench: hart %d at start, %d pages per kind, timebase %d Hz\n",
          hartid(), BENCH_PAGES, (int)TIMEBASE_HZ);
   printf("faultbench: instret advances %d.%02d per instruction (calibrated); "

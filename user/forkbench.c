@@ -27,7 +27,6 @@
 #include "user.h"
 
 #define MAX_REPS 100
-#define CALIBRATION_LOOPS 100000UL
 #define TENTHS_PER_SEC 10000000UL   /* tenths of a microsecond per second */
 #define MIB_PAGES (1024 * 1024 / PGSIZE)
 
@@ -38,20 +37,6 @@ static uint64 units_x100;    /* instret units per instruction, times 100 */
 static uint64 total_ticks[MAX_REPS];
 static uint64 fork_ticks[MAX_REPS];
 static uint64 fork_insns[MAX_REPS];
-
-/* Measures instret units per instruction on a loop of known length:
- * 2 instructions an iteration plus the li. */
-static uint64
-calibrate(void)
-{
-  uint64 n0 = rdinstret();
-  asm volatile("li t0, %0\n"
-               "1: addi t0, t0, -1\n"
-               "bnez t0, 1b\n" : : "i"(CALIBRATION_LOOPS) : "t0");
-  uint64 n1 = rdinstret();
-  uint64 x100 = (n1 - n0) * 100 / (2 * CALIBRATION_LOOPS + 1);
-  return x100 > 0 ? x100 : 100;
-}
 
 static uint64
 ticks_to_tenths(uint64 ticks)
@@ -190,7 +175,7 @@ main(int argc, char **argv)
     printf("usage: forkbench [reps]   (1 to %d)\n", MAX_REPS);
     return 2;
   }
-  units_x100 = calibrate();
+  units_x100 = instret_units_x100();
 
   uint64 shared = 0;
   if (fork_shares(&shared) != 0) {

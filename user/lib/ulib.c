@@ -17,3 +17,18 @@ readline(int fd, char *buf, int n)
   buf[len] = '\0';
   return len;
 }
+
+#define CALIBRATION_LOOPS 100000UL
+
+uint64
+instret_units_x100(void)
+{
+  /* A loop of known length: 2 instructions an iteration plus the li. */
+  uint64 n0 = rdinstret();
+  asm volatile("li t0, %0\n"
+               "1: addi t0, t0, -1\n"
+               "bnez t0, 1b\n" : : "i"(CALIBRATION_LOOPS) : "t0");
+  uint64 n1 = rdinstret();
+  uint64 x100 = (n1 - n0) * 100 / (2 * CALIBRATION_LOOPS + 1);
+  return x100 > 0 ? x100 : 100;
+}
