@@ -817,6 +817,52 @@ op_cow_kernel(int what, int n)
  * when injection never fires; the maximums of the fork cases say fork
  * copies no data page (copy-on-write): only page-table pages, the
  * trapframe, and its caller's own breaks after it. */
+/* A munmap after a fork, of the first page of three whose level-0 table
+ * the fork left shared: the table must be copied first (the unmap keeps
+ * the other two pages), its one allocation, and a failure changes
+ * nothing, for this process or for the child still sharing the pages. */
+static void
+op_munmap_shared_table(int what, int n)
+{
+  int hold[2], status;
+  char c;
+  char *p = mmap(0, 3 * PGSIZE, rw, map_flags);
+
+  if (p == MAP_FAILED || pipe(hold) != 0)
+    exit(DONE_BROKEN);
+  for (int i = 0; i < 3; i++)
+    p[i * PGSIZE] = (char)(i + 1);
+  int pid = fork();
+  if (pid < 0)
+    exit(DONE_BROKEN);
+  if (pid == 0) {
+    read(hold[0], &c, 1);
+    for (int i = 0; i < 3; i++)
+      if (p[i * PGSIZE] != (char)(i + 1))
+        exit(1);
+    exit(0);
+  }
+  own_everything();
+  arm(what, n);
+  int rc = munmap(p, PGSIZE);
+  int counted = disarm();
+  int bad = -1;
+  for (int i = rc == 0 ? 1 : 0; i < 3; i++)
+    if (p[i * PGSIZE] != (char)(i + 1))
+      bad = i;
+  write(hold[1], "g", 1);
+  if (wait(&status) != pid || status != 0) {
+    fprintf(2, "failsweep: the child sharing the pages saw them change\n");
+    exit(DONE_BROKEN);
+  }
+  if (bad >= 0) {
+    fprintf(2, "failsweep: munmap %s but page %d changed\n",
+            rc == 0 ? "succeeded" : "failed", bad);
+    exit(DONE_BROKEN);
+  }
+  exit(rc != 0 ? DONE_FAILED : counted < n ? DONE_UNREACHED : DONE_BROKEN);
+}
+
 struct op {
   const char *name;
   void (*run)(int what, int n);
@@ -836,6 +882,8 @@ static const struct op ops[] = {
   { "sbrk_touch", op_sbrk_touch, 4, 0, 1, 0 },
   { "mmap_touch", op_mmap_touch, 4, 1, 1, 0 },
   { "munmap_split", op_munmap_split, 0, 1, 0, 0 },
+  /* The copy of the shared level-0 table, nothing else. */
+  { "munmap_cutting_a_shared_table", op_munmap_shared_table, 1, 0, 0, 1 },
   { "pipe", op_pipe, 1, 0, 0, 0 },
   { "read_into_far_lazy_page", op_read_far, 3, 0, 0, 0 },
   { "fork_many_regions", op_fork_regions, 6, 40, 1, 10 },
@@ -844,13 +892,16 @@ static const struct op ops[] = {
   { "exec_from_a_thread", op_exec_threaded, 5, 0, 1, 0 },
   { "exit_with_threads_live", op_exit_threaded, 3, 1, 1, 0 },
   { "fork_many_touched_pages", op_fork_touched, 5, 0, 1, 10 },
-  /* Copy-on-write breaks: one page each, and no node. */
-  { "cow_break_by_child", op_cow_child, COW_PAGES, 0, 0, COW_PAGES },
-  { "cow_break_by_parent", op_cow_parent, COW_PAGES, 0, 0, COW_PAGES },
+  /* Copy-on-write breaks: one page each, and no node; and first the copy
+   * of the level-0 table the shared pages sit in, which fork left shared.
+   * The threaded writer's table is its own already: the threads' stacks
+   * were mapped into it before the writes. */
+  { "cow_break_by_child", op_cow_child, COW_PAGES + 1, 0, 0, COW_PAGES + 1 },
+  { "cow_break_by_parent", op_cow_parent, COW_PAGES + 1, 0, 0, COW_PAGES + 1 },
   { "cow_break_by_thread", op_cow_thread, COW_PAGES, 0, 0, COW_PAGES },
-  /* read across two pages, memstat, pipe (its fds' page, then its own
-   * page), wait */
-  { "cow_break_by_kernel_writes", op_cow_kernel, 6, 0, 0, 6 },
+  /* the table, then read across two pages, memstat, pipe (its fds' page,
+   * then its own page), wait */
+  { "cow_break_by_kernel_writes", op_cow_kernel, 7, 0, 0, 7 },
 };
 
 /* Waits until only the processes of the baseline are left. */

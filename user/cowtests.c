@@ -5,8 +5,10 @@
  * side takes exactly one page (or none, once the writer is the last
  * sharer); lazy holes stay lazy; the kernel's own writes into user memory
  * break sharing too; munmap, exit and exec on one side leave the other's
- * data intact; two writers of one shared page end with the right number of
- * pages; running out of pages during a break kills only the writer.
+ * data intact; fork shares level-0 page tables, and a write, a shrink or
+ * an unmap on one side leaves the other's table alone; two writers of one
+ * shared page end with the right number of pages; running out of pages
+ * during a break kills only the writer.
  *
  * Page counts are exact: a case first makes its own data and stack pages
  * its own (utest_own_pages), and a forked child that must stay quiet
@@ -225,6 +227,111 @@ read_only_pages_are_shared_and_stay_read_only(void)
   CHECK(utest_reap(pid) == 0, "the read-only page was not shared");
   utest_expect_access_kills(ro, UTEST_STORE, "a store to a shared read-only page");
   utest_unmap(ro, 2);
+}
+
+/* ---- shared page tables ---- */
+
+#define TABLE_PAGES 512             /* pages one level-0 table maps: 2 MiB */
+
+static int
+pgtbl_delta(const struct memstat *a, const struct memstat *b)
+{
+  return (int)(b->pages_by_kind[PMEM_PGTBL] - a->pages_by_kind[PMEM_PGTBL]);
+}
+
+/* Fork gives the child the parent's level-0 tables rather than its pages:
+ * forking 4 MiB more takes no more page-table pages, and the first write
+ * into a shared table takes one table page (the writer's copy) and one
+ * data page; the next write into it, a data page only. */
+static void
+fork_shares_page_tables_and_the_first_write_copies_one(void)
+{
+  struct memstat a, b;
+  struct quiet q;
+
+  utest_own_pages();
+  utest_snap(&a);
+  int pid = fork_quiet(&q);
+  utest_snap(&b);
+  int small = pgtbl_delta(&a, &b);
+  CHECK(release_quiet(&q, pid) == 0, "the child failed");
+
+  uint64 heap = utest_heap_fresh(4 * MIB_PAGES);
+  fill(heap, 4 * MIB_PAGES, 1);
+  utest_own_pages();
+  utest_snap(&a);
+  pid = fork_quiet(&q);
+  utest_snap(&b);
+  CHECK(pgtbl_delta(&a, &b) == small,
+        "the fork of 4 MiB took %d page-table pages, of a small process %d",
+        pgtbl_delta(&a, &b), small);
+  uint64 last = heap + (4 * MIB_PAGES - 1) * PGSIZE;   /* not the data's table */
+  fill(last, 1, 2);
+  utest_snap(&a);
+  CHECK(pgtbl_delta(&b, &a) == 1 && user_delta(&b, &a) == 1,
+        "the first write took %d page-table and %d user pages, not 1 and 1",
+        pgtbl_delta(&b, &a), user_delta(&b, &a));
+  fill(last - PGSIZE, 1, 2);
+  utest_snap(&b);
+  CHECK(pgtbl_delta(&a, &b) == 0 && user_delta(&a, &b) == 1,
+        "the second write took %d page-table and %d user pages, not 0 and 1",
+        pgtbl_delta(&a, &b), user_delta(&a, &b));
+  CHECK(release_quiet(&q, pid) == 0, "the child failed");
+  expect_filled(last - PGSIZE, 2, 2, "the parent's writes");
+}
+
+/* A shrink that cuts a shared table (some of its pages go, some stay)
+ * gives the shrinking side its own table first: the other side keeps all
+ * its pages, and the pages kept stay readable and writable. */
+static void
+cutting_a_shared_table_leaves_the_other_side_intact(void)
+{
+  uint64 heap = utest_heap_fresh(8);
+  int p[2];
+
+  fill(heap, 8, 1);
+  CHECK(pipe(p) == 0, "pipe failed");
+  int pid = fork();
+  CHECK(pid >= 0, "fork failed");
+  if (pid == 0) {
+    char c;
+    read(p[0], &c, 1);
+    expect_filled(heap, 8, 1, "the child, after the parent's shrink");
+    exit(0);
+  }
+  CHECK(sbrk(-4 * PGSIZE) != (char *)-1, "the shrink failed");
+  expect_filled(heap, 4, 1, "the pages the shrink kept");
+  fill(heap, 4, 2);
+  write(p[1], "s", 1);
+  CHECK(utest_reap(pid) == 0, "the child lost pages to the parent's shrink");
+  expect_filled(heap, 4, 2, "the parent's writes after the shrink");
+  close(p[0]);
+  close(p[1]);
+}
+
+/* munmap of every page a shared table maps drops this side's reference to
+ * it, copying nothing: the other side keeps the table and its pages. */
+static void
+unmapping_a_whole_shared_table_drops_one_reference(void)
+{
+  struct memstat a, b;
+  struct quiet q;
+  uint64 span = TABLE_PAGES * PGSIZE;
+  uint64 base = (MMAP_BEGIN + 2 * span - 1) & ~(span - 1);
+
+  utest_map_at(base, TABLE_PAGES, PROT_READ | PROT_WRITE);
+  fill(base, 4, 1);
+  int pid = fork_quiet(&q);
+  utest_own_pages();
+  utest_snap(&a);
+  utest_unmap(base, TABLE_PAGES);
+  utest_snap(&b);
+  CHECK(user_delta(&a, &b) == 0 && pgtbl_delta(&a, &b) == 0,
+        "the unmap changed %d user and %d page-table pages, not 0 and 0",
+        user_delta(&a, &b), pgtbl_delta(&a, &b));
+  CHECK(a.pages_shared - b.pages_shared == 4, "shared pages went %d -> %d, not 4 fewer",
+        (int)a.pages_shared, (int)b.pages_shared);
+  CHECK(release_quiet(&q, pid) == 0, "the child failed");
 }
 
 /* ---- the kernel's own writes ---- */
@@ -446,6 +553,12 @@ main(int argc, char **argv)
     { "lazy_holes_stay_lazy_in_both", lazy_holes_stay_lazy_in_both },
     { "read_only_pages_are_shared_and_stay_read_only",
       read_only_pages_are_shared_and_stay_read_only },
+    { "fork_shares_page_tables_and_the_first_write_copies_one",
+      fork_shares_page_tables_and_the_first_write_copies_one },
+    { "cutting_a_shared_table_leaves_the_other_side_intact",
+      cutting_a_shared_table_leaves_the_other_side_intact },
+    { "unmapping_a_whole_shared_table_drops_one_reference",
+      unmapping_a_whole_shared_table_drops_one_reference },
     { "kernel_writes_into_a_shared_page_break_it",
       kernel_writes_into_a_shared_page_break_it },
     { "the_other_side_never_sees_kernel_writes",

@@ -43,21 +43,23 @@ report(struct audit *a, const char *what, uint64 pa, int kind, int owner)
            kind >= 0 && kind < PMEM_NKINDS ? pmem_kind_names[kind] : "?", owner, what);
 }
 
-void
+uint32
 audit_page(struct audit *a, uint64 pa, int kind, int shared)
 {
   if (pmem_index((void *)pa) < 0) {
     a->pages_bad++;
     report(a, "found in a table but not a managed page", pa, kind, -1);
-    return;
+    return 0;
   }
-  if (pmem_audit_mark((void *)pa) > 1) {
-    /* User pages may be shared (judged against refs at the end). */
+  uint32 seen = pmem_audit_mark((void *)pa);
+  if (seen > 1) {
+    /* User pages and level-0 tables may be shared (judged against refs at
+     * the end). */
     if (!shared && kind != PMEM_USER) {
       a->pages_bad++;
       report(a, "found twice", pa, kind, pmem_owner((void *)pa));
     }
-    return;
+    return seen;
   }
   a->pages_found++;
   int actual = pmem_kind((void *)pa);
@@ -67,6 +69,7 @@ audit_page(struct audit *a, uint64 pa, int kind, int shared)
                                   : "found with another kind in pmem",
            pa, actual, pmem_owner((void *)pa));
   }
+  return seen;
 }
 
 void
@@ -110,11 +113,12 @@ audit_end(struct audit *a, struct memaudit *out)
       continue;
     }
     out->pages_reachable++;
-    if (kind == PMEM_USER && found != refs) {
+    if ((kind == PMEM_USER || kind == PMEM_PGTBL) && found != refs) {
       a->pages_bad++;
       if (a->reported++ < AUDIT_REPORT_MAX)
-        printf("audit: page %p (user, owner %d): %d references but mapped by "
-               "%d page tables\n", (void *)pa, owner, (int)refs, (int)found);
+        printf("audit: page %p (%s, owner %d): %d references but found in "
+               "%d places\n", (void *)pa, pmem_kind_names[kind], owner,
+               (int)refs, (int)found);
     }
   }
   out->pages_bad = a->pages_bad;

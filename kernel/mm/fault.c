@@ -17,6 +17,9 @@
  * page cannot go meanwhile, and installs its copy if the PTE still maps
  * the shared page, then shoots down its harts (sibling threads must stop
  * reading the old page) and drops the old page's reference.
+ *
+ * Every PTE either path writes is had from uvm_private_pte: a level-0
+ * table that a fork left shared is copied for vm first (uvm.c).
  */
 #include "lib/lib.h"
 #include "mm/mm.h"
@@ -89,7 +92,13 @@ fault_check(struct uvm *vm, uint64 va0, int access, uint64 *perm)
 static int
 cow_break(struct uvm *vm, uint64 va0)
 {
-  pte_t *pte = pgtbl_walk(vm->pt, va0, 0, 0);
+  /* A level-0 table shared since the fork becomes vm's own first (its
+   * pages then count this table too). */
+  pte_t *pte = uvm_private_pte(vm, va0);
+  if (pte == NULL) {
+    release(&vm->lock);
+    return FAULT_NOMEM;
+  }
   uint64 old = PTE2PA(*pte);
 
   if (pmem_refs((void *)old) == 1) {
@@ -108,8 +117,15 @@ cow_break(struct uvm *vm, uint64 va0)
   acquire(&vm->lock);
   int rc = page != NULL ? 0 : FAULT_NOMEM;
   pte = vm->pt != NULL ? pgtbl_walk(vm->pt, va0, 0, 0) : NULL;
-  if (page != NULL && pte != NULL && (*pte & PTE_V) && (*pte & PTE_COW) &&
-      PTE2PA(*pte) == old) {
+  int still = page != NULL && pte != NULL && (*pte & PTE_V) && (*pte & PTE_COW) &&
+              PTE2PA(*pte) == old;
+  if (still) {
+    /* A sibling thread may have forked meanwhile, sharing the table again. */
+    pte = uvm_private_pte(vm, va0);
+    if (pte == NULL)
+      rc = FAULT_NOMEM;
+  }
+  if (still && pte != NULL) {
     *pte = PA2PTE(page) | ((PTE_FLAGS(*pte) | PTE_W) & ~PTE_COW);
     tlb_shootdown(vm);
     pmem_put((void *)old);              /* the PTE's reference */
@@ -151,14 +167,19 @@ uvm_fault(struct uvm *vm, uint64 va, int access)
   int rc = fault_check(vm, va0, access, &perm);
   if (rc == NEED_COPY)
     rc = 0;        /* installed by another hart, and shared by a fork since */
+  pte_t *pte = rc == NEED_PAGE ? uvm_private_pte(vm, va0) : NULL;
   if (rc == NEED_PAGE) {
-    if (pgtbl_map(vm->pt, va0, (uint64)page, PGSIZE, perm, vm->id) == 0) {
+    if (pte != NULL) {
+      if (*pte & PTE_V)
+        panic("fault: remap of va %p", (void *)va0);
+      *pte = PA2PTE(page) | perm | PTE_V;
       page = NULL;
       rc = 0;
       __atomic_add_fetch(&lazy_faults, 1, __ATOMIC_RELAXED);
     } else {
       /* Give back any page-table page the walk took before it ran out, so
-       * a failed fault leaves memory exactly as it found it. */
+       * a failed fault leaves memory exactly as it found it (a table
+       * still shared has no entry at va0, and is left alone). */
       uvm_unmap_range(vm, va0, va0 + PGSIZE);
       rc = FAULT_NOMEM;
     }

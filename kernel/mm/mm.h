@@ -60,6 +60,12 @@ void pmem_free(void *pa);
 void pmem_get(void *pa);
 void pmem_put(void *pa);
 uint32 pmem_refs(void *pa);
+/* Sets pa's count to new if it is still old; 1 if it did. Shared level-0
+ * tables (uvm.c) need to know the count a change started from. */
+int pmem_refs_cas(void *pa, uint32 old, uint32 new);
+/* Adds n (negative: takes) to the user pages counted shared because a
+ * level-0 table mapping them is shared. */
+void pmem_count_shared(int64 n);
 /* The audit's count of places it found pa, after counting this one.
  * => holds the audit lock. */
 uint32 pmem_audit_mark(void *pa);
@@ -163,9 +169,12 @@ struct audit *audit_begin(void);
  * first offenders, and releases the audit lock. */
 void audit_end(struct audit *a, struct memaudit *out);
 
-/* Records that pa was found holding a page of the given kind. A page may
- * be found once, unless shared (a pipe page two files point at). */
-void audit_page(struct audit *a, uint64 pa, int kind, int shared);
+/* Records that pa was found holding a page of the given kind, and returns
+ * how many times it has been found so far. A page may be found once,
+ * unless shared (a pipe page two files point at, a level-0 table that
+ * forks share); a user page or a page-table page must in the end be found
+ * exactly as many times as its reference count. */
+uint32 audit_page(struct audit *a, uint64 pa, int kind, int shared);
 void audit_node(struct audit *a, const struct mmap_region_node *n);
 
 /* Walk their own structures, calling audit_page/audit_node. */
@@ -186,6 +195,10 @@ uint64 kvm_satp(void);
 /* The PTE for va in pt, allocating page-table pages (kind PMEM_PGTBL, owner
  * owner) if alloc; NULL if absent and !alloc, or out of memory. */
 pte_t *pgtbl_walk(pagetable_t pt, uint64 va, int alloc, int owner);
+/* The same, stopping at the entry of level to_level (2: the root's entry,
+ * 1: the entry pointing to va's level-0 table, 0: the leaf). */
+pte_t *pgtbl_walk_level(pagetable_t pt, uint64 va, int to_level, int alloc,
+                        int owner);
 
 /* Maps [va, va + size) to [pa, ...) with perm | PTE_V. Returns 0, or -1 if
  * a page-table page could not be had. => panics on remapping. */
@@ -324,23 +337,38 @@ void uvm_copy_page(void *dst, const void *src);
 /* Nonzero: fork copies pages instead of sharing them. [I] after boot. */
 extern int uvm_fork_copies;
 
+/* The leaf PTE for va0 in a level-0 table vm alone holds, allocating the
+ * tables on the way, and first copying a table vm shares since a fork
+ * (uvm.c, "Shared level-0 tables"); NULL if no page could be had.
+ * Whoever changes a user PTE below TRAPFRAME gets it here.
+ * => holds vm->lock. */
+pte_t *uvm_private_pte(struct uvm *vm, uint64 va0);
+/* Drops one reference to a page-table page; the last puts the pages it
+ * maps and frees it. => no hart may still walk through it for the caller. */
+void uvm_table_put(pagetable_t t);
+
 /* Maps zeroed pages over [va, va + size) with PTE perm (exec's segments).
  * Returns 0 or -1. => vm private to the caller. */
 int uvm_map_zeroed(struct uvm *vm, uint64 va, uint64 size, uint64 perm);
 
 /* Clears the PTEs of [begin, end) (page aligned, below TRAPFRAME), shoots
  * down vm's harts, then puts the pages they mapped and frees the
- * page-table pages left empty. => holds vm->lock. */
+ * page-table pages left empty. A level-0 table shared since a fork goes
+ * whole (one reference) if the range holds all its entries; a range that
+ * holds only some of them panics (sbrk and munmap copy such tables first).
+ * => holds vm->lock. */
 void uvm_unmap_range(struct uvm *vm, uint64 begin, uint64 end);
 
 /* The system calls' work, once their arguments are decoded.
  * uvm_sbrk: moves the break by n bytes; the old break, or -1 if the new
- *   one would fall below image_end or cross MMAP_BEGIN.
+ *   one would fall below image_end or cross MMAP_BEGIN, or (a shrink) if
+ *   it cuts a level-0 table shared since a fork and no page could be had
+ *   for vm's own copy of it.
  * uvm_mmap: records a lazy region of npages at addr (0: the lowest gap
  *   that fits); its start, or 0 if it overlaps, lies outside the area or
  *   the pool is empty.
  * uvm_munmap: removes [addr, addr + npages pages); 0, or -1 with nothing
- *   changed.
+ *   changed (a page not in a region, or no node or page to split with).
  * A shrink or an unmap returns only after every hart that may cache a
  * removed page has flushed it; the pages are freed after that.
  * => hold no spinlock. */

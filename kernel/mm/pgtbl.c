@@ -13,12 +13,12 @@
 #include "mm/mm.h"
 
 pte_t *
-pgtbl_walk(pagetable_t pt, uint64 va, int alloc, int owner)
+pgtbl_walk_level(pagetable_t pt, uint64 va, int to_level, int alloc, int owner)
 {
   if (va >= SV39_VA_MAX && va < SV39_UPPER_BEGIN)
     panic("pgtbl: walk of va %p, not an Sv39 address", (void *)va);
 
-  for (int level = 2; level > 0; level--) {
+  for (int level = 2; level > to_level; level--) {
     pte_t *pte = &pt[PX(level, va)];
     if (*pte & PTE_V) {
       if (*pte & PTE_LEAF_MASK)
@@ -34,7 +34,13 @@ pgtbl_walk(pagetable_t pt, uint64 va, int alloc, int owner)
       pt = next;
     }
   }
-  return &pt[PX(0, va)];
+  return &pt[PX(to_level, va)];
+}
+
+pte_t *
+pgtbl_walk(pagetable_t pt, uint64 va, int alloc, int owner)
+{
+  return pgtbl_walk_level(pt, va, 0, alloc, owner);
 }
 
 int

@@ -13,9 +13,16 @@
  * Reference counts: an allocated page has refs >= 1, the number of page
  * tables that map it (copy-on-write fork shares user pages), 1 for every
  * other use; a free page has 0. pmem_get/pmem_put change it atomically and
- * the last put frees the page. A shared page keeps the kind and the owner
- * of its first allocation (the space that faulted it in): the audit checks
- * that each user page is found in exactly refs page tables.
+ * the last put frees the page. A level-0 page-table page is counted the
+ * same way, by the level-1 entries pointing to it: fork shares whole
+ * level-0 tables (uvm.c), which change their count with pmem_refs_cas. A
+ * shared page keeps the kind and the owner of its first allocation (the
+ * space that faulted it in): the audit checks that each user page and each
+ * page-table page is found in exactly refs tables.
+ *
+ * pages_shared counts the user pages with refs > 1 here, plus the leaves
+ * of the level-0 tables that several spaces share, which uvm.c reports
+ * with pmem_count_shared as tables become shared and stop being so.
  */
 #include "lib/lib.h"
 #include "mm/mm.h"
@@ -42,7 +49,8 @@ static struct {
   struct page_info *info;          /* [I] npages records, each [lock] */
   uint32 free_head;                /* [lock] */
   uint64 by_kind[PMEM_NKINDS];     /* [lock] */
-  uint64 shared;                   /* [a] pages with refs > 1 */
+  uint64 shared;                   /* [a] user pages with refs > 1 */
+  uint64 shared_in_tables;         /* [a] leaves of shared level-0 tables */
 } pmem;
 
 void
@@ -199,6 +207,21 @@ pmem_put(void *pa)
   }
 }
 
+int
+pmem_refs_cas(void *pa, uint32 old, uint32 new)
+{
+  if (old == 0 || new == 0)
+    panic("pmem: refs of %p from %d to %d", pa, (int)old, (int)new);
+  return __atomic_compare_exchange_n(&info_of(pa, "refs")->refs, &old, new, 0,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+void
+pmem_count_shared(int64 n)
+{
+  __atomic_add_fetch(&pmem.shared_in_tables, (uint64)n, __ATOMIC_RELAXED);
+}
+
 uint32
 pmem_refs(void *pa)
 {
@@ -248,7 +271,8 @@ pmem_stat(struct memstat *m)
   for (int k = 0; k < PMEM_NKINDS; k++)
     m->pages_by_kind[k] = pmem.by_kind[k];
   m->pages_free = pmem.by_kind[PMEM_FREE];
-  m->pages_shared = __atomic_load_n(&pmem.shared, __ATOMIC_RELAXED);
+  m->pages_shared = __atomic_load_n(&pmem.shared, __ATOMIC_RELAXED) +
+                    __atomic_load_n(&pmem.shared_in_tables, __ATOMIC_RELAXED);
   release(&pmem.lock);
 }
 

@@ -151,7 +151,7 @@ tlb_gather_finish(struct tlb_gather *g)
   for (int i = 0; i < g->n; i++) {
     void *pa = (void *)(g->pa[i] & ~(uint64)GATHER_TABLE);
     if (g->pa[i] & GATHER_TABLE)
-      pmem_free(pa);            /* a page-table page: its table's alone */
+      uvm_table_put(pa);        /* a page-table page, maybe shared by a fork */
     else
       pmem_put(pa);             /* a user page: other tables may map it */
   }

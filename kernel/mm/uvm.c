@@ -9,6 +9,9 @@
  * threads, not to the table, so teardown unlinks them without freeing.
  * Every page a table maps or uses is counted by pmem under the space's id.
  * The lock rules are in mm.h, above struct uvm.
+ *
+ * Fork shares whole level-0 tables (2 MiB of address space each) rather
+ * than pages: see "Shared level-0 tables" below.
  */
 #include "arch/memlayout.h"
 #include "lib/lib.h"
@@ -146,6 +149,158 @@ leak_this_page(uint64 pa)
 #define leak_this_page(pa) 0
 #endif
 
+/*
+ * Shared level-0 tables. Fork gives the child the parent's level-0 tables
+ * themselves, one reference each (pmem counts a table's references like a
+ * page's), instead of one reference per page: fork and exit cost a few
+ * instructions a page, not an atomic each. Only tables wholly below
+ * TRAPFRAME are shared; the top one (stack, trapframe, trampoline) is
+ * copied entry by entry. The rules:
+ *   - A table with refs > 1 is never written. Fork made its writable
+ *     leaves copy-on-write before sharing it, so no hart can write through
+ *     it, and a space that must change one of its entries (a fault, a
+ *     break that shrinks, munmap) first makes its own copy (table_unshare):
+ *     it takes a reference on every page the table maps, points its entry
+ *     at the copy, flushes its harts, and only then drops the shared one.
+ *   - Whoever drops the last reference puts the table's leaves and frees it.
+ *   - While shared, its leaves count in pages_shared (pmem_count_shared at
+ *     the changes 1 -> 2 and 2 -> 1, counted while the table cannot change).
+ */
+#define L0_SPAN ((uint64)PT_ENTRIES * PGSIZE)   /* what one level-0 table maps */
+
+static int
+table_leaves(pagetable_t t)
+{
+  int n = 0;
+
+  for (int i = 0; i < PT_ENTRIES; i++)
+    n += (t[i] & PTE_V) != 0;
+  return n;
+}
+
+/* A new reference to level-0 table t, for a child. => holds the lock of a
+ * space that maps t. */
+static void
+table_share(pagetable_t t)
+{
+  for (;;) {
+    uint32 r = pmem_refs(t);
+    if (pmem_refs_cas(t, r, r + 1)) {
+      if (r == 1)
+        pmem_count_shared(table_leaves(t));
+      return;
+    }
+  }
+}
+
+void
+uvm_table_put(pagetable_t t)
+{
+  for (;;) {
+    uint32 r = pmem_refs(t);
+    if (r == 1)
+      break;
+    int n = r == 2 ? table_leaves(t) : 0;   /* shared: no one writes it */
+    if (pmem_refs_cas(t, r, r - 1)) {
+      pmem_count_shared(-n);
+      return;
+    }
+  }
+  /* The last reference: no other space reaches t any more. */
+  for (int i = 0; i < PT_ENTRIES; i++) {
+    pte_t e = t[i];
+    if (!(e & PTE_V))
+      continue;
+    if (!(e & PTE_LEAF_MASK))
+      panic("uvm: put of table %p, which still points to a table", (void *)t);
+    if (!leak_this_page(PTE2PA(e)))
+      pmem_put((void *)PTE2PA(e));
+    t[i] = 0;
+  }
+  pmem_free(t);
+}
+
+/* Gives vm its own copy of the shared level-0 table that l1 points to.
+ * Returns 0, or -1 with nothing changed if no page could be had.
+ * => holds vm->lock. */
+static int
+table_unshare(struct uvm *vm, pte_t *l1)
+{
+  pagetable_t shared = (pagetable_t)PTE2PA(*l1);
+  pagetable_t t = pmem_alloc(PMEM_PGTBL, vm->id);
+
+  if (t == NULL)
+    return -1;
+  for (int i = 0; i < PT_ENTRIES; i++) {
+    pte_t e = shared[i];
+    if (e & PTE_V)
+      pmem_get((void *)PTE2PA(e));
+    t[i] = e;
+  }
+  *l1 = PA2PTE(t) | PTE_V;
+  /* vm's harts may walk through the shared table until they flush, and
+   * the other sharer may write it as soon as it is its own. */
+  tlb_shootdown(vm);
+  uvm_table_put(shared);
+  return 0;
+}
+
+pte_t *
+uvm_private_pte(struct uvm *vm, uint64 va0)
+{
+  pte_t *l1 = pgtbl_walk_level(vm->pt, va0, 1, 1, vm->id);
+
+  if (l1 == NULL)
+    return NULL;
+  if ((*l1 & PTE_V) && pmem_refs((void *)PTE2PA(*l1)) > 1 && table_unshare(vm, l1) != 0)
+    return NULL;
+  return pgtbl_walk(vm->pt, va0, 1, vm->id);
+}
+
+/* Valid entries of level-0 table t (mapping [base, base + L0_SPAN)) inside
+ * [begin, end); *outside gets the number of the others. */
+static int
+entries_in(pagetable_t t, uint64 base, uint64 begin, uint64 end, int *outside)
+{
+  int in = 0, out = 0;
+
+  for (int i = 0; i < PT_ENTRIES; i++) {
+    uint64 va = base + (uint64)i * PGSIZE;
+    if (t[i] & PTE_V) {
+      if (va >= begin && va < end)
+        in++;
+      else
+        out++;
+    }
+  }
+  *outside = out;
+  return in;
+}
+
+/* Makes vm's own each shared level-0 table that [begin, end) cuts (one with
+ * valid entries both inside and outside it; only the tables at the two
+ * ends can be), so unmapping the range then clears entries of private
+ * tables or drops whole shared ones, and allocates nothing. Returns 0, or
+ * -1 if no page could be had. => holds vm->lock. */
+static int
+unshare_cut_tables(struct uvm *vm, uint64 begin, uint64 end)
+{
+  uint64 ends[2] = { begin, end - PGSIZE };
+
+  for (int k = 0; k < 2; k++) {
+    pte_t *l1 = pgtbl_walk_level(vm->pt, ends[k], 1, 0, 0);
+    if (l1 == NULL || !(*l1 & PTE_V))
+      continue;
+    pagetable_t t = (pagetable_t)PTE2PA(*l1);
+    int outside;
+    if (pmem_refs(t) > 1 &&
+        entries_in(t, ends[k] & ~(L0_SPAN - 1), begin, end, &outside) > 0 &&
+        outside > 0 && table_unshare(vm, l1) != 0)
+      return -1;
+  }
+  return 0;
+}
+
 /* pgtbl walker visits and table drops, shared by the walks below. */
 static void
 free_table(struct pgtbl_walker *w, pagetable_t pt)
@@ -160,10 +315,10 @@ gather_table(struct pgtbl_walker *w, pagetable_t pt)
   tlb_gather_page(w->arg, (uint64)pt, 1);
 }
 
-/* Puts the user leaves of a whole level-0 table at once (the hot loop of
- * exit and exec), frees the table and clears the entry pointing to it; the
- * other leaves (the trapframes, the trampoline) are not the table's. The
- * walk's va for the upper half is at or above VA_MAX: kernel-only. */
+/* Drops a whole level-0 table at once (the hot loop of exit and exec): its
+ * reference, and with the last its user leaves; the other leaves (the
+ * trapframes, the trampoline) are not the table's and are unlinked first.
+ * The walk's va for the upper half is at or above VA_MAX: kernel-only. */
 static int
 destroy_visit(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level)
 {
@@ -173,15 +328,12 @@ destroy_visit(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level)
   if (level != 1)
     return PGTBL_WALK_ON;
   pagetable_t t = (pagetable_t)PTE2PA(*pte);
-  for (int i = 0; i < PT_ENTRIES; i++) {
-    pte_t e = t[i];
-    if ((e & PTE_V) && va + (uint64)i * PGSIZE < TRAPFRAME &&
-        !leak_this_page(PTE2PA(e)))
-      pmem_put((void *)PTE2PA(e));
-    t[i] = 0;
-  }
+  if (va + L0_SPAN > TRAPFRAME)
+    for (int i = 0; i < PT_ENTRIES; i++)
+      if (va + (uint64)i * PGSIZE >= TRAPFRAME)
+        t[i] = 0;
   *pte = 0;
-  pmem_free(t);
+  uvm_table_put(t);
   return PGTBL_WALK_SKIP;
 }
 
@@ -214,21 +366,44 @@ struct fork_walk {
   int protected;        /* a writable PTE was made copy-on-write */
 };
 
-/* Maps one level-0 table of the parent, [va, va + 2 MiB), into the child,
- * in one tight loop (fork's cost is this loop: a few instructions a page).
- * Each page is shared, and copy-on-write if it was writable; or copied,
- * for the eager fork. Only entries below TRAPFRAME are the process's. */
+/* Gives the child one level-0 table of the parent, [va, va + 2 MiB): the
+ * table itself, shared, its writable leaves made copy-on-write first (a
+ * table already shared has none); or, for the top table and the eager
+ * fork, its entries one by one in a tight loop, each page shared (or
+ * copied, for the eager fork). Only entries below TRAPFRAME are the
+ * process's. */
 static int
-fork_table(struct fork_walk *f, pagetable_t from, uint64 va)
+fork_table(struct fork_walk *f, pte_t *from_l1, uint64 va)
 {
   struct uvm *to = f->to;
+  pagetable_t from = (pagetable_t)PTE2PA(*from_l1);
+
+  if (!uvm_fork_copies && va + L0_SPAN <= TRAPFRAME) {
+    pte_t *l1 = pgtbl_walk_level(to->pt, va, 1, 1, to->id);
+    if (l1 == NULL)
+      return PGTBL_WALK_STOP;
+    if (*l1 & PTE_V)
+      panic("uvm: fork into a child that maps %p already", (void *)va);
+    if (pmem_refs(from) == 1) {
+      for (int i = 0; i < PT_ENTRIES; i++) {
+        if (from[i] & PTE_W) {
+          from[i] = (from[i] & ~PTE_W) | PTE_COW;
+          f->protected = 1;
+        }
+      }
+    }
+    table_share(from);
+    *l1 = *from_l1;
+    return PGTBL_WALK_SKIP;
+  }
+
   /* va starts a table: the child's entry for it is its table's first. */
   pagetable_t child = pgtbl_walk(to->pt, va, 1, to->id);
   int n = PT_ENTRIES;
 
   if (child == NULL)
     return PGTBL_WALK_STOP;
-  if (va + PT_ENTRIES * PGSIZE > TRAPFRAME)
+  if (va + L0_SPAN > TRAPFRAME)
     n = (int)((TRAPFRAME - va) / PGSIZE);
   for (int i = 0; i < n; i++) {
     pte_t pte = from[i];
@@ -260,7 +435,7 @@ fork_visit(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level)
     panic("uvm: superpage at %p in a user table", (void *)va);
   if (level != 1)
     return PGTBL_WALK_ON;
-  return fork_table(w->arg, (pagetable_t)PTE2PA(*pte), va);
+  return fork_table(w->arg, pte, va);
 }
 
 /* Copies from's region list into to's. Returns 0 or -1 (pool empty). */
@@ -343,33 +518,58 @@ uvm_map_zeroed(struct uvm *vm, uint64 va, uint64 size, uint64 perm)
   return 0;
 }
 
+struct unmap_walk {
+  struct tlb_gather g;
+  uint64 begin, end;
+};
+
 static int
 unmap_visit(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level)
 {
+  struct unmap_walk *u = w->arg;
   pte_t e = *pte;
 
-  (void)va;
-  (void)level;
   if (e & PTE_LEAF_MASK) {
     *pte = 0;
-    tlb_gather_page(w->arg, PTE2PA(e), 0);
+    tlb_gather_page(&u->g, PTE2PA(e), 0);
+    return PGTBL_WALK_ON;
   }
-  return 0;
+  pagetable_t t = (pagetable_t)PTE2PA(e);
+  if (level != 1 || pmem_refs(t) == 1)
+    return PGTBL_WALK_ON;
+  /* A shared table is never written: it goes whole (one reference), or
+   * the range misses all its entries. */
+  int outside, inside = entries_in(t, va, u->begin, u->end, &outside);
+  if (outside == 0) {
+    *pte = 0;
+    tlb_gather_page(&u->g, (uint64)t, 1);
+  } else if (inside > 0) {
+    panic("uvm: unmap of part of the shared table at %p", (void *)va);
+  }
+  return PGTBL_WALK_SKIP;
+}
+
+static void
+unmap_drop_table(struct pgtbl_walker *w, pagetable_t pt)
+{
+  struct unmap_walk *u = w->arg;
+
+  tlb_gather_page(&u->g, (uint64)pt, 1);
 }
 
 void
 uvm_unmap_range(struct uvm *vm, uint64 begin, uint64 end)
 {
-  struct tlb_gather g;
+  struct unmap_walk u = { .begin = begin, .end = end };
 
   if (!holding(&vm->lock))
     panic("uvm: unmap without the vm lock");
   if (begin >= end || end > TRAPFRAME || (begin | end) & (PGSIZE - 1))
     panic("uvm: unmap %p..%p", (void *)begin, (void *)end);
-  tlb_gather_init(&g, vm);
-  struct pgtbl_walker w = { unmap_visit, gather_table, &g };
+  tlb_gather_init(&u.g, vm);
+  struct pgtbl_walker w = { unmap_visit, unmap_drop_table, &u };
   pgtbl_walk_range(vm->pt, begin, end, &w);
-  tlb_gather_finish(&g);
+  tlb_gather_finish(&u.g);
 }
 
 uint64
@@ -383,8 +583,13 @@ uvm_sbrk(struct uvm *vm, long n)
     release(&vm->lock);
     return (uint64)-1;
   }
-  if (n < 0 && PGROUNDUP(new) < PGROUNDUP(old))
+  if (n < 0 && PGROUNDUP(new) < PGROUNDUP(old)) {
+    if (unshare_cut_tables(vm, PGROUNDUP(new), PGROUNDUP(old)) != 0) {
+      release(&vm->lock);
+      return (uint64)-1;
+    }
     uvm_unmap_range(vm, PGROUNDUP(new), PGROUNDUP(old));
+  }
   vm->brk = new;
   release(&vm->lock);
   return old;
@@ -419,7 +624,11 @@ uvm_munmap(struct uvm *vm, uint64 addr, uint64 npages)
   if (!in_mmap_area(addr, npages))
     return -1;
   acquire(&vm->lock);
-  int rc = mmap_region_remove(&vm->regions, addr, npages);
+  /* The one allocation an unmap may need comes first: a failure changes
+   * nothing the program can see. */
+  int rc = unshare_cut_tables(vm, addr, addr + npages * PGSIZE);
+  if (rc == 0)
+    rc = mmap_region_remove(&vm->regions, addr, npages);
   if (rc == 0)
     uvm_unmap_range(vm, addr, addr + npages * PGSIZE);
   release(&vm->lock);
@@ -433,9 +642,12 @@ print_visit(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level)
   pte_t e = *pte;
 
   (void)w;
-  printf("%s%d: pte %p pa %p %c%c%c%c%s\n", indent[level], (int)PX(level, va),
+  printf("%s%d: pte %p pa %p %c%c%c%c%s", indent[level], (int)PX(level, va),
          (void *)e, (void *)PTE2PA(e), e & PTE_R ? 'r' : '-', e & PTE_W ? 'w' : '-',
          e & PTE_X ? 'x' : '-', e & PTE_U ? 'u' : '-', e & PTE_COW ? " cow" : "");
+  if (level == 1 && pmem_refs((void *)PTE2PA(e)) > 1)
+    printf(" shared by %d", (int)pmem_refs((void *)PTE2PA(e)));
+  printf("\n");
   return 0;
 }
 
@@ -461,10 +673,13 @@ uvm_print(struct uvm *vm)
 static int
 audit_visit(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level)
 {
-  (void)level;
+  /* A level-0 table shared since a fork is found once per space, its
+   * pages once: through the first space that reaches it. */
   if (!(*pte & PTE_LEAF_MASK))
-    audit_page(w->arg, PTE2PA(*pte), PMEM_PGTBL, 0);
-  else if (va < TRAPFRAME)
+    return audit_page(w->arg, PTE2PA(*pte), PMEM_PGTBL, level == 1) > 1
+               ? PGTBL_WALK_SKIP
+               : PGTBL_WALK_ON;
+  if (va < TRAPFRAME)
     audit_page(w->arg, PTE2PA(*pte), PMEM_USER, 0);
   return 0;
 }
