@@ -100,7 +100,7 @@ UBINS := $(addprefix $(UBUILD)/bin/,$(UPROGS_USER) $(UPROGS_STRESS))
 USTRIPPED := $(addprefix $(UBUILD)/stripped/,$(UPROGS_USER) $(UPROGS_STRESS))
 PROGIMAGE := $(UBUILD)/progs.img
 
-.PHONY: print-kernel all kernel deps qemu run stress stress-plot fuzz qemu-gdb gdb gdbinit test host-test clean help
+.PHONY: print-kernel all kernel deps qemu run stress stress-plot fuzz lockstat qemu-gdb gdb gdbinit test host-test clean help
 
 all: kernel
 
@@ -202,6 +202,13 @@ stress: kernel
 fuzz: kernel
 	@$(STRESS_ENV) OUT=$(or $(OUT),build/fuzz) PROGRAM=fuzz tools/stress.sh
 
+# Lock statistics: a stress run (SEED, DURATION as for stress) under the
+# lockstat program, which prints every lock class's acquires, contended
+# acquires and spins per acquire during the run, the most contended first.
+lockstat: kernel
+	@tools/run-qemu.sh $(KERNEL) $(BUILD)/lockstat.log $(QEMU) $(QEMUOPTS) \
+		-append "$(BOOTARGS) -- lockstat stress --seed $(SEED) --duration $(DURATION)"
+
 # Draws a run's samples as an SVG (and a PNG if a converter is installed):
 # RUN=build/stress/<run> (the log/CSV name without its ending) or CSV=path;
 # with neither, the newest run in build/stress.
@@ -248,6 +255,7 @@ help:
 	@echo "                 log and CSV in build/stress/stress-cpusN-seedS-Ds[-knobs].*"
 	@echo "make stress-plot [RUN=build/stress/<run>]  draw a run (the newest if none)"
 	@echo "make fuzz [SEED=n DURATION=s]    the system-call fuzzer, same report"
+	@echo "make lockstat [SEED=n DURATION=s] a stress run, then each lock class's contention"
 	@echo "make test        every test; ends with 'N passed, N failed'"
 	@echo "make host-test   only the host unit tests (TSan, ASan+UBSan)"
 	@echo "make deps        install the Debian packages the build needs"

@@ -176,6 +176,8 @@ main(int argc, char **argv)
 
   stress_parse_args("stress", argc, argv, &r.seed, &r.duration, &r.workers, WORKERS_MAX);
   printf("stress: seed %d, %d s, %d workers\n", (int)r.seed, r.duration, r.workers);
+  static struct lockstat locks[LOCKSTAT_CLASSES];
+  int nlocks = lockstat(locks, LOCKSTAT_CLASSES);
   memstat(&base);
   stress_print_baseline("stress", &base);
   printf("stress-csv: seconds,free_pages,free_nodes,ops,lazy_faults,procs\n");
@@ -188,6 +190,7 @@ main(int argc, char **argv)
   stress_settle(&base);
   progress(&r);
   metrics(&r);
+  stress_print_locks("stress", locks, nlocks < LOCKSTAT_CLASSES ? nlocks : LOCKSTAT_CLASSES);
 
   int bad = stress_verify("stress", r.seed, &base);
   if (r.failed || bad) {

@@ -37,6 +37,15 @@ for cpus in 1 2 4; do
   fi
 done
 
+# The report's lock contention: the allocators' and the spaces' locks, each
+# taken during the run.
+log="$LOGDIR/stress-cpus4.out"
+tap_check "stress report: lock contention of pmem, mmap_pool and uvm, each acquired" \
+  "$(grep -A3 '^stress: lock contention' "$log" | tr '\n' '|') (log: ${log#$TOP/})" \
+  bash -c 'for c in pmem mmap_pool uvm; do
+             grep -qE "^stress:   $c +[1-9][0-9]* acquires +[0-9]+ contended +[0-9]+\.[0-9]{2} spins/acquire$" "$1" || exit 1
+           done' _ "$log"
+
 # Determinism: same seed, same bytes.
 for i in 1 2; do
   run_stress "det$i" CPUS=4 SEED=7 DETERMINISTIC=1

@@ -353,6 +353,47 @@ oom_kills_only_the_hog_and_every_page_comes_back(void)
         (int)before.pages_free, (int)after.pages_free);
 }
 
+/* ---- lock statistics ---- */
+
+static uint64
+class_acquires(const struct lockstat *s, int n, const char *name)
+{
+  for (int i = 0; i < n; i++)
+    if (strcmp(s[i].name, name) == 0)
+      return s[i].acquires;
+  return 0;
+}
+
+/* lockstat counts every acquire in its lock's class: touching n fresh heap
+ * pages takes the pmem lock at least n times (a page each) and the space's
+ * lock at least 2n (the check, then the install). A bad buffer gets -1. */
+static void
+lockstat_counts_the_locks_faults_take(void)
+{
+  static struct lockstat a[LOCKSTAT_CLASSES], b[LOCKSTAT_CLASSES];
+  const int n = 16;
+  uint64 heap = utest_heap_fresh(n);
+
+  int na = lockstat(a, LOCKSTAT_CLASSES);
+  for (int i = 0; i < n; i++)
+    *(volatile char *)(heap + (uint64)i * PGSIZE) = 1;
+  int nb = lockstat(b, LOCKSTAT_CLASSES);
+  CHECK(na > 0 && nb >= na && nb <= LOCKSTAT_CLASSES, "lockstat returned %d then %d",
+        na, nb);
+  uint64 pmem = class_acquires(b, nb, "pmem") - class_acquires(a, na, "pmem");
+  uint64 uvm = class_acquires(b, nb, "uvm") - class_acquires(a, na, "uvm");
+  CHECK(pmem >= (uint64)n && uvm >= 2 * (uint64)n,
+        "%d faults counted %d pmem and %d uvm acquires", n, (int)pmem, (int)uvm);
+  for (int i = 0; i < nb; i++)
+    CHECK(b[i].name[0] != 0 && b[i].contended <= b[i].acquires &&
+              b[i].spins >= b[i].contended,
+          "class %d (%s): %d acquires, %d contended, %d spins", i, b[i].name,
+          (int)b[i].acquires, (int)b[i].contended, (int)b[i].spins);
+  CHECK(lockstat(0, 0) >= nb, "lockstat(0, 0) did not just count the classes");
+  CHECK(lockstat((struct lockstat *)0x80000000UL, 2) == -1,
+        "lockstat into kernel memory did not fail");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -380,6 +421,7 @@ main(int argc, char **argv)
     { "stack_grows_lazily_down_to_its_limit",
       stack_grows_lazily_down_to_its_limit },
     { "stack_guard_below_the_limit_kills", stack_guard_below_the_limit_kills },
+    { "lockstat_counts_the_locks_faults_take", lockstat_counts_the_locks_faults_take },
   };
 
   (void)argc;

@@ -10,6 +10,7 @@
 #include "lib/types.h"
 #include "uapi/failinject.h"
 #include "uapi/layout.h"
+#include "uapi/lockstat.h"
 #include "uapi/memaudit.h"
 #include "uapi/memstat.h"
 #include "uapi/mman.h"
@@ -43,6 +44,10 @@ int vmprint(void);
  * printing offenders on the console. Meaningful when no other process is
  * changing memory. Returns 0, or -1 for a bad pointer. */
 int memaudit(struct memaudit *a);
+/* Lock statistics (uapi/lockstat.h): fills up to max classes into buf and
+ * returns how many classes the kernel has (maybe more than max), or -1 if
+ * buf is bad. */
+int lockstat(struct lockstat *buf, int max);
 /* Testing: makes the caller's page and/or node allocations fail (see
  * uapi/failinject.h). Returns the allocations counted since the last call. */
 int failinject(int what, int nth, int ppm, int seed);

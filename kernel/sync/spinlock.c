@@ -9,6 +9,19 @@
 #include "lib/lib.h"
 #include "param.h"
 #include "sync/spinlock.h"
+#include "uapi/lockstat.h"
+
+/* Lock classes: a name each, claimed lock-free by the first spinlock_init
+ * that uses it; the last slot takes every name that finds the table full. */
+static const char *class_names[LOCKSTAT_CLASSES];   /* [a] NULL: free slot */
+#define CLASS_OTHER (LOCKSTAT_CLASSES - 1)
+
+/* One hart's counts per class; only that hart writes them. */
+struct class_counts {
+  uint64 acquires[LOCKSTAT_CLASSES];
+  uint64 contended[LOCKSTAT_CLASSES];
+  uint64 spins[LOCKSTAT_CLASSES];
+};
 
 struct hart_locks {
   int noff;                                /* push_off depth */
@@ -16,7 +29,8 @@ struct hart_locks {
   int nheld;
   struct spinlock *held[LOCKS_HELD_MAX];   /* in acquisition order, ranks rising */
   struct spinlock *waiting;                /* spinning for it (for gdb's `harts`) */
-};
+  struct class_counts counts;
+} __attribute__((aligned(64)));
 
 static struct hart_locks hart_locks[NCPU];
 static void (*spin_poll)(void);          /* [I] spinlock_set_poll */
@@ -27,6 +41,24 @@ my_locks(void)
   return &hart_locks[r_tp()];
 }
 
+static int
+class_of(const char *name)
+{
+  for (int i = 0; i < CLASS_OTHER; i++) {
+    const char *c = __atomic_load_n(&class_names[i], __ATOMIC_ACQUIRE);
+    if (c == NULL) {
+      const char *none = NULL;
+      if (__atomic_compare_exchange_n(&class_names[i], &none, name, 0,
+                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        return i;
+      c = none;              /* another hart claimed it: which name? */
+    }
+    if (c == name || strcmp(c, name) == 0)
+      return i;
+  }
+  return CLASS_OTHER;
+}
+
 void
 spinlock_init(struct spinlock *lk, const char *name, int rank)
 {
@@ -35,6 +67,37 @@ spinlock_init(struct spinlock *lk, const char *name, int rank)
   lk->pc = 0;
   lk->name = name;
   lk->rank = rank;
+  lk->cls = class_of(name);
+  lk->acquires = 0;
+  lk->spins = 0;
+}
+
+int
+spinlock_stats(struct lockstat *out, int max)
+{
+  int n = 0;
+
+  for (int c = 0; c < LOCKSTAT_CLASSES; c++) {
+    const char *name = __atomic_load_n(&class_names[c], __ATOMIC_ACQUIRE);
+    if (c == CLASS_OTHER)
+      name = "(other)";
+    if (name == NULL)
+      break;
+    struct lockstat s = { .acquires = 0 };
+    for (int h = 0; h < NCPU; h++) {
+      const struct class_counts *k = &hart_locks[h].counts;
+      s.acquires += __atomic_load_n(&k->acquires[c], __ATOMIC_RELAXED);
+      s.contended += __atomic_load_n(&k->contended[c], __ATOMIC_RELAXED);
+      s.spins += __atomic_load_n(&k->spins[c], __ATOMIC_RELAXED);
+    }
+    if (c == CLASS_OTHER && s.acquires == 0)
+      break;
+    strlcpy(s.name, name, LOCKSTAT_NAME);
+    if (n < max)
+      out[n] = s;
+    n++;
+  }
+  return n;
 }
 
 int
@@ -62,7 +125,9 @@ acquire(struct spinlock *lk)
           LOCKS_HELD_MAX, lk->name);
 
   h->waiting = lk;
+  uint64 spins = 0;
   while (__atomic_exchange_n(&lk->locked, 1, __ATOMIC_ACQUIRE) != 0) {
+    spins++;
     if (panicking)
       panic_stop();
     if (spin_poll != NULL)
@@ -72,6 +137,17 @@ acquire(struct spinlock *lk)
   lk->hart = (int)r_tp();
   lk->pc = (uint64)__builtin_return_address(0);
   h->held[h->nheld++] = lk;
+  lk->acquires++;
+  lk->spins += spins;
+  /* Stores a reader on another hart may see torn never: aligned words. */
+  __atomic_store_n(&h->counts.acquires[lk->cls], h->counts.acquires[lk->cls] + 1,
+                   __ATOMIC_RELAXED);
+  if (spins != 0) {
+    __atomic_store_n(&h->counts.contended[lk->cls], h->counts.contended[lk->cls] + 1,
+                     __ATOMIC_RELAXED);
+    __atomic_store_n(&h->counts.spins[lk->cls], h->counts.spins[lk->cls] + spins,
+                     __ATOMIC_RELAXED);
+  }
 }
 
 void

@@ -29,6 +29,11 @@
  * Every lock disables interrupts on its hart while held (push_off/pop_off
  * nest), so a lock an interrupt handler takes can never be held by the code
  * that handler interrupted.
+ *
+ * Statistics: every acquire counts, in its lock (acquires, spins: read them
+ * in gdb) and in its class, the locks of one name (uapi/lockstat.h). A
+ * class's counters are kept per hart, each written only by its own hart,
+ * so counting takes no atomic and no shared cache line.
  */
 #ifndef SYNC_SPINLOCK_H
 #define SYNC_SPINLOCK_H
@@ -59,7 +64,12 @@ struct spinlock {
   uint64 pc;              /* [self] return address of the acquire() */
   const char *name;       /* [I] */
   int rank;               /* [I] enum lock_rank */
+  int cls;                /* [I] its class: index in the class table */
+  uint64 acquires;        /* [self] acquires since spinlock_init */
+  uint64 spins;           /* [self] turns spent waiting, all acquires */
 };
+
+struct lockstat;
 
 /* Names and ranks a lock; it starts free. */
 void spinlock_init(struct spinlock *lk, const char *name, int rank);
@@ -95,6 +105,10 @@ int spinlock_held_count(void);
 
 /* Name of the i-th lock this hart holds (in acquisition order), or "". */
 const char *spinlock_held_name(int i);
+
+/* Fills up to max entries of out with the classes' counters, summed over
+ * the harts; returns the number of classes (which may be more than max). */
+int spinlock_stats(struct lockstat *out, int max);
 
 /* Appends the locks hart holds to buf (panic reports). */
 void spinlock_format_held(int hart, char *buf, int n, int *len);

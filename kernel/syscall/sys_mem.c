@@ -9,6 +9,8 @@
 #include "proc/proc.h"
 #include "syscall/syscall.h"
 #include "file/file.h"
+#include "sync/spinlock.h"
+#include "uapi/lockstat.h"
 #include "uapi/memaudit.h"
 #include "uapi/mman.h"
 
@@ -111,4 +113,21 @@ uint64
 sys_failinject(void)
 {
   return failinject_set((int)argraw(0), (int)argraw(1), (int)argraw(2), argraw(3));
+}
+
+/* lockstat(buf, max): the lock classes' counters into buf[0..max); returns
+ * how many classes there are, or -1 if buf is not writable. */
+uint64
+sys_lockstat(void)
+{
+  struct lockstat s[LOCKSTAT_CLASSES];
+  int max = (int)argraw(1);
+
+  if (max < 0)
+    return (uint64)-1;
+  int n = spinlock_stats(s, LOCKSTAT_CLASSES);
+  int k = n < max ? n : max;
+  if (k > 0 && copyout(myproc()->vm, argraw(0), s, (uint64)k * sizeof(s[0])) != 0)
+    return (uint64)-1;
+  return (uint64)n;
 }

@@ -30,6 +30,7 @@ static uint64 (*const handlers[])(void) = {
   [SYS_failinject] = sys_failinject,
   [SYS_clone] = sys_clone,
   [SYS_join] = sys_join,
+  [SYS_lockstat] = sys_lockstat,
 };
 
 uint64

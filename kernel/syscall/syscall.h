@@ -38,5 +38,6 @@ uint64 sys_memaudit(void);
 uint64 sys_failinject(void);
 uint64 sys_clone(void);
 uint64 sys_join(void);
+uint64 sys_lockstat(void);
 
 #endif /* SYSCALL_SYSCALL_H */

@@ -29,6 +29,7 @@
 #define SYS_failinject 29 /* make the caller's allocations fail (testing) */
 #define SYS_clone    30   /* a new thread in the caller's address space */
 #define SYS_join     31   /* wait for a thread the caller created */
+#define SYS_lockstat 32   /* lock statistics per class (uapi/lockstat.h) */
 
 /* exec limits: more or longer arguments make exec fail with -1. */
 #define MAXARG    32      /* arguments, the program name included */

@@ -154,3 +154,31 @@ stress_print_metrics(const char *who, uint64 ticks, const struct stress_metric *
   if (note)
     printf("%s: metrics: %s\n", who, note);
 }
+
+void
+stress_print_locks(const char *who, const struct lockstat *base, int nbase)
+{
+  static const char *const watched[] = { "pmem", "mmap_pool", "uvm" };
+  static struct lockstat now[LOCKSTAT_CLASSES];
+  int n = lockstat(now, LOCKSTAT_CLASSES);
+
+  if (n > LOCKSTAT_CLASSES)
+    n = LOCKSTAT_CLASSES;
+  printf("%s: lock contention during the run (lockstat for every lock):\n", who);
+  for (int w = 0; w < (int)NELEM(watched); w++) {
+    struct lockstat d = { .acquires = 0 };
+    for (int i = 0; i < n; i++)
+      if (strcmp(now[i].name, watched[w]) == 0)
+        d = now[i];
+    for (int i = 0; i < nbase; i++)
+      if (strcmp(base[i].name, watched[w]) == 0) {
+        d.acquires -= base[i].acquires;
+        d.contended -= base[i].contended;
+        d.spins -= base[i].spins;
+      }
+    uint64 x100 = d.acquires ? d.spins * 100 / d.acquires : 0;
+    printf("%s:   %-10s %10d acquires %8d contended %6d.%d%d spins/acquire\n", who,
+           watched[w], (int)d.acquires, (int)d.contended, (int)(x100 / 100),
+           (int)(x100 / 10 % 10), (int)(x100 % 10));
+  }
+}

@@ -69,6 +69,11 @@ void stress_parse_args(const char *who, int argc, char **argv, uint64 *seed,
 void stress_print_baseline(const char *who, const struct memstat *base);
 /* Waits (bounded) until init has reaped the orphans: nprocs back to base. */
 void stress_settle(const struct memstat *base);
+/* Prints how contended the allocator and address-space locks were since
+ * base (a lockstat snapshot of nbase classes): acquires, contended
+ * acquires and spins per acquire of pmem, mmap_pool and uvm. */
+void stress_print_locks(const char *who, const struct lockstat *base, int nbase);
+
 /* Settles, prints the leak report against base and the kernel audit, and
  * a FAIL line for each problem; returns nonzero if there was one. */
 int stress_verify(const char *who, uint64 seed, const struct memstat *base);

@@ -33,6 +33,7 @@ SYSCALL(vmprint)
 SYSCALL(memaudit)
 SYSCALL(failinject)
 SYSCALL(join)
+SYSCALL(lockstat)
 
 /* The raw clone call; clone() in thread.c wraps it. */
 .globl sys_clone
