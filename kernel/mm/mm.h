@@ -271,6 +271,10 @@ int kvm_map_trampoline(pagetable_t pt);
  *     while some hart may still cache a translation to it: whoever clears
  *     PTEs gathers what they pointed to, shoots down every hart in
  *     vm->harts, and only then puts or frees (tlb.c), all under vm->lock.
+ *   - A level-0 table that fork left shared by several spaces (pmem refs
+ *     above 1) is written by none of them, under any lock: whoever must
+ *     change one of its entries gets the PTE from uvm_private_pte, which
+ *     copies the table for that space first.
  */
 struct uvm {
   struct spinlock lock;
