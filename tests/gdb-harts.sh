@@ -9,8 +9,9 @@
 #     calls vmprint(): each must agree with what the kernel itself reports,
 #     gdbprobe's lines (its threads' and child's ids, its memstat with
 #     pages_shared) and the kernel's own vmprint output on the console,
-#     which names the shared address space and its reference count and
-#     marks copy-on-write PTEs " cow" (tests/gdb-probe.gdb).
+#     which names the shared address space and its reference count, marks
+#     copy-on-write PTEs " cow" and the level-0 tables the fork left
+#     shared by both processes " shared by 2" (tests/gdb-probe.gdb).
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -191,49 +192,81 @@ child_own_space() {  # a leader, gdbprobe's child, alone in a space of its own
     [ "$(section uvm | awk -v s="$child_space" '$1 == s { print $2, $5, $6, $7, $8, NF }')" = \
       "1 $kernel_heap $kernel_nregions $cpid 8" ]
 }
-shared_count() {   # pages counted from the records = pmem.shared = memstat's
+shared_count() {   # pages_shared counted from the records = memstat's: the
+                   # user pages with refs > 1, and the leaves of shared
+                   # tables; pmem shared lists each kind
+  local rows
+  rows=$(shared_rows)
   [ -n "$probe_shared" ] && [ "$probe_shared" -gt 0 ] &&
     [ "$gdb_shared" = "$probe_shared" ] &&
-    [ "$(section pmem-shared | sed -n 's/^shared user pages (refs > 1): //p')" = \
-      "$probe_shared" ] &&
-    [ "$(shared_rows | wc -l)" -eq "$probe_shared" ]
+    [ -n "$gdb_shared_user" ] && [ -n "$gdb_shared_leaves" ] &&
+    [ $((gdb_shared_user + gdb_shared_leaves)) -eq "$gdb_shared" ] &&
+    [ "$(section pmem-shared |
+         sed -n 's/^shared user pages (refs > 1 or in a shared table): //p')" = \
+      "$(shared_rows | wc -l)" ] &&
+    # With no page both (a table shared and a page of it mapped by another
+    # table too, which gdbprobe does not make): one row each.
+    [ "$(awk '$2 > 1' <<<"$rows" | wc -l)" -eq "$gdb_shared_user" ] &&
+    [ "$(grep -c '+' <<<"$rows")" -eq "$gdb_shared_leaves" ]
 }
 shared_rows() {    # pmem shared's page lines: pa refs owner mapped-by...
   section pmem-shared | grep -E '^  0x[0-9a-f]+ '
 }
-kernel_leaves() {  # "pa va perms" of each leaf in the kernel's vmprint output
-  local line i2=0 i1=0
+pmem_quiet() {     # no note: every count agrees, every refs keeps the rule
+  [ -n "$(section pmem)" ] && ! section pmem | grep -q '^note: ' &&
+    [ -n "$(section pmem-shared)" ] && ! section pmem-shared | grep -q '^note: '
+}
+kernel_leaves() {  # "pa va table perms" of each leaf in the kernel's vmprint
+                   # output; table: "shared" if its level-0 table's line
+                   # ends in " shared by 2" (the fork's two spaces), else "own"
+  local line i2=0 i1=0 table=own
   while IFS= read -r line; do
     if [[ $line =~ ^\ \.\.([0-9]+):\  ]]; then
       i2=${BASH_REMATCH[1]}
     elif [[ $line =~ ^\ \.\.\ \.\.([0-9]+):\  ]]; then
       i1=${BASH_REMATCH[1]}
+      table=own
+      [[ $line == *" shared by 2" ]] && table=shared
     elif [[ $line =~ ^\ \.\.\ \.\.\ \.\.([0-9]+):\ pte\ 0x[0-9a-f]+\ pa\ (0x[0-9a-f]+)\ (.*)$ ]]; then
-      printf '%s 0x%x %s\n' "${BASH_REMATCH[2]}" \
-        $(( (i2 << 30) | (i1 << 21) | (BASH_REMATCH[1] << 12) )) "${BASH_REMATCH[3]}"
+      printf '%s 0x%x %s %s\n' "${BASH_REMATCH[2]}" \
+        $(( (i2 << 30) | (i1 << 21) | (BASH_REMATCH[1] << 12) )) "$table" \
+        "${BASH_REMATCH[3]}"
     fi
   done <<<"$kernel_vm"
 }
-shared_mapped() {  # each owned by gdbprobe's space, mapped by its table and
-                   # its child's at one va, where the kernel's vmprint maps
-                   # it read-only
-  local pa refs owner by va n=0 leaves
+shared_mapped() {  # each owned by gdbprobe's space, seen by it and its child
+                   # at one va, where the kernel's vmprint maps it read-only:
+                   # through one table the two share (the kernel marks it
+                   # "shared by 2"; refs 1, "S1+S2"), or through a table
+                   # each (refs 2, "S1 S2"); some of each
+  local pa refs owner by va sep table n_own=0 n_shared=0 leaves
   [ -n "$space" ] && [ -n "$child_space" ] || return 1
   leaves=$(kernel_leaves)
   while read -r pa refs owner by; do
-    n=$((n + 1))
-    # Two tables; pmem records gdbprobe's space as the owner (it faulted in
-    # or exec loaded every page the child shares).
-    [ "$refs" = 2 ] && [ "$owner" = "$space" ] || return 1
-    # "VA: S1 S2": one address, the two spaces.
-    [[ $by =~ ^(0x[0-9a-f]+):\ ([0-9]+)\ ([0-9]+)$ ]] || return 1
+    # pmem records gdbprobe's space as the owner (it faulted in or exec
+    # loaded every page the child shares).
+    [ "$owner" = "$space" ] || return 1
+    # "VA: S1 S2" or "VA: S1+S2": one address, the two spaces.
+    [[ $by =~ ^(0x[0-9a-f]+):\ ([0-9]+)([ +])([0-9]+)$ ]] || return 1
     va=${BASH_REMATCH[1]}
-    [ "$(echo "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}" | tr ' ' '\n' | sort -n | xargs)" = \
+    sep=${BASH_REMATCH[3]}
+    [ "$(echo "${BASH_REMATCH[2]}" "${BASH_REMATCH[4]}" | tr ' ' '\n' | sort -n | xargs)" = \
       "$(echo "$space" "$child_space" | tr ' ' '\n' | sort -n | xargs)" ] || return 1
-    # The kernel's line for it: that va, a user page, not writable.
-    grep -qE "^$pa $va [r-]-[x-]u( cow)?\$" <<<"$leaves" || return 1
+    # refs counts the level-0 tables mapping the page, not the spaces.
+    if [ "$sep" = + ]; then
+      table=shared
+      n_shared=$((n_shared + 1))
+      [ "$refs" = 1 ] || return 1
+    else
+      table=own
+      n_own=$((n_own + 1))
+      [ "$refs" = 2 ] || return 1
+    fi
+    # The kernel's line for it: that va, in such a table, a user page, not
+    # writable.
+    grep -qE "^$pa $va $table [r-]-[x-]u( cow)?\$" <<<"$leaves" || return 1
   done < <(shared_rows)
-  [ "$n" -gt 0 ]
+  [ "$n_own" -gt 0 ] && [ "$n_shared" -gt 0 ]
 }
 cow_lines() {      # the lines of a vmprint output marked copy-on-write
   grep -E ' cow$' <<<"$1"
@@ -241,6 +274,16 @@ cow_lines() {      # the lines of a vmprint output marked copy-on-write
 same_cow() {       # gdb marks exactly the PTEs the kernel marks, and some
   [ -n "$(cow_lines "$kernel_vm")" ] &&
     [ "$(cow_lines "$(section vmprint)")" = "$(cow_lines "$kernel_vm")" ]
+}
+shared_table_lines() {  # the level-1 lines of a vmprint output marked shared
+  grep -E '^ \.\. \.\.[0-9]+: .* shared by [0-9]+$' <<<"$1"
+}
+same_shared_tables() {  # gdb marks exactly the tables the kernel marks, and
+                        # some, each shared by gdbprobe and its child
+  [ -n "$(shared_table_lines "$kernel_vm")" ] &&
+    ! shared_table_lines "$kernel_vm" | grep -qv ' shared by 2$' &&
+    [ "$(shared_table_lines "$(section vmprint)")" = \
+      "$(shared_table_lines "$kernel_vm")" ]
 }
 same_text() {      # same_text GOT WANT: equal, and not both empty
   [ -n "$2" ] && [ "$1" = "$2" ]
@@ -283,11 +326,18 @@ pmem_pairs=$(section pmem | grep -E '^(pmem: |  [a-z_]+ +[0-9]+$)' | pairs)
 memstat_pairs=$(sed 's/.* memstat //' <<<"$probe" | pairs)
 tap_check "helpers: pmem equals gdbprobe's memstat" \
   "pmem: '$(echo $pmem_pairs)'; memstat: '${probe#*memstat }' ($logs)" pmem_matches
-gdb_shared=$(section pmem | sed -n 's/^user pages by refs: .*; refs > 1: \([0-9]*\)$/\1/p')
+# "pages_shared from the records: N (U user pages with refs > 1, L leaves
+# of shared tables)"
+records_line=$(section pmem | grep -m1 '^pages_shared from the records: ')
+gdb_shared=$(sed -n 's/^pages_shared from the records: \([0-9]*\) .*/\1/p' <<<"$records_line")
+gdb_shared_user=$(sed -n 's/.* (\([0-9]*\) user pages with refs > 1, .*/\1/p' <<<"$records_line")
+gdb_shared_leaves=$(sed -n 's/.*, \([0-9]*\) leaves of shared tables)$/\1/p' <<<"$records_line")
 tap_check "helpers: pmem counts memstat's pages_shared from the page records" \
-  "records: '${gdb_shared:-?}', memstat: '${probe_shared:-?}', pmem shared lists $(shared_rows | wc -l) ($logs)" \
+  "records: '${records_line:-?}', memstat: '${probe_shared:-?}', pmem shared lists $(shared_rows | wc -l), $(shared_rows | grep -c '+') through a shared table ($logs)" \
   shared_count
-tap_check "helpers: pmem shared: each page in gdbprobe's and its child's tables, read-only in the kernel's vmprint" \
+tap_check "helpers: pmem's records agree with its counters and keep its refs rule" \
+  "$(section pmem | grep -m1 '^note: ' || echo 'no pmem output') ($logs)" pmem_quiet
+tap_check "helpers: pmem shared: each page seen by gdbprobe and its child, through a table they share or one each, read-only in the kernel's vmprint" \
   "$(shared_rows | head -1 | sed 's/  */ /g') ... ($logs)" shared_mapped
 pool_free=$(section mmpool | sed -n 's/^mmpool: .*nodes_free \([0-9]*\).*/\1/p')
 probe_free=$(sed -n 's/.* nodes_free \([0-9]*\).*/\1/p' <<<"$probe")
@@ -310,6 +360,9 @@ tap_check "helpers: vmprint equals the kernel's own vmprint output" \
 tap_check "helpers: vmprint marks the PTEs the kernel marks copy-on-write" \
   "kernel: $(cow_lines "$kernel_vm" | wc -l) cow lines, gdb: $(cow_lines "$(section vmprint)" | wc -l), or they differ ($logs)" \
   same_cow
+tap_check "helpers: vmprint marks the level-0 tables the kernel marks shared by 2" \
+  "kernel: $(shared_table_lines "$kernel_vm" | wc -l) shared lines, gdb: $(shared_table_lines "$(section vmprint)" | wc -l), or they differ ($logs)" \
+  same_shared_tables
 tap_check "helpers: gdbprobe joins its threads, waits for its child and exits 0" \
   "no 'shutdown(0)' ($logs)" grep -q '^kernel: shutdown(0) ' "$plog"
 tap_done

@@ -271,9 +271,34 @@ def page_records(pmem):
     return records
 
 
+def page_refs(pmem, pa):
+    """The refs of the page at physical address pa, from its pmem record
+    (pmem_refs), or None: not a page pmem manages, or a kernel without
+    reference counts."""
+    base, n = int(pmem["base"]), int(pmem["npages"])
+    if pa < base or pa >= base + n * PGSIZE or pa % PGSIZE:
+        return None
+    try:
+        return int(pmem["info"][(pa - base) // PGSIZE]["refs"])
+    except (gdb.error, KeyError):
+        return None
+
+
+def struct_field(value, name):
+    """The field `name` of a struct value as an int, or None if the struct
+    has no such field (an older kernel)."""
+    if name not in [f.name for f in value.type.strip_typedefs().fields()]:
+        return None
+    return int(value[name])
+
+
 def user_leaves(pt):
-    """(va, pte) of every valid user leaf below TRAPFRAME in the table at
-    pt, as the audit counts them (uvm.c, audit_visit)."""
+    """(va, pte, table) of every valid user leaf below TRAPFRAME in the page
+    table rooted at pt: every leaf the space sees, table being the physical
+    address of the page-table page holding the PTE (a level-0 table, which
+    since a copy-on-write fork may be shared by several spaces: each space
+    walking to it lists its leaves). The audit (uvm.c, audit_visit) reaches
+    the same leaves, but a shared table's only through the first space."""
     out = []
 
     def walk(table, level, va_base):
@@ -289,7 +314,7 @@ def user_leaves(pt):
                 break
             pa = (pte >> 10) << 12
             if pte & PTE_LEAF_MASK:
-                out.append((va, pte))
+                out.append((va, pte, table))
             elif level > 0:
                 walk(pa, level - 1, va)
     walk(pt, 2, 0)
@@ -313,8 +338,11 @@ def region_lines(vm):
     return lines
 
 
-def table_lines(pt, level, out):
-    """print_level: one line per valid PTE, depth first, as uvm.c does."""
+def table_lines(pt, level, out, refs_of=None):
+    """print_visit: one line per valid PTE, depth first, as uvm.c does. An
+    entry of a level-1 table whose page (a level-0 table) has refs > 1,
+    shared by that many spaces since a fork, ends in " shared by N";
+    refs_of(pa) gives a page's refs (None: unknown, nothing added)."""
     indent = {2: " ..", 1: " .. ..", 0: " .. .. .."}[level]
     try:
         ptes = read_table(pt)
@@ -325,10 +353,14 @@ def table_lines(pt, level, out):
         if not pte & PTE_V:
             continue
         pa = (pte >> 10) << 12
-        out.append("%s%d: pte %s pa %s %s" % (indent, i, hex_p(pte), hex_p(pa),
-                                              pte_str(pte)))
+        line = "%s%d: pte %s pa %s %s" % (indent, i, hex_p(pte), hex_p(pa),
+                                          pte_str(pte))
+        refs = refs_of(pa) if level == 1 and refs_of is not None else None
+        if refs is not None and refs > 1:
+            line += " shared by %d" % refs
+        out.append(line)
         if not pte & PTE_LEAF_MASK and level > 0:
-            table_lines(pa, level - 1, out)
+            table_lines(pa, level - 1, out, refs_of)
 
 
 def vm_of(p):
@@ -349,7 +381,8 @@ def vm_lines(p):
     lines += region_lines(vm)
     lines.append("page table %s" % hex_p(pt))
     if pt != 0:
-        table_lines(pt, 2, lines)
+        pmem = static_var("mm/pmem.c", "pmem")
+        table_lines(pt, 2, lines, lambda pa: page_refs(pmem, pa))
     return lines
 
 
@@ -601,29 +634,45 @@ class Pmem(gdb.Command):
     """Physical pages: total, free, how many of each kind, and shared pages.
 
 Usage: pmem             the counts
-       pmem shared      ... and every user page with refs > 1
+       pmem shared      ... and every shared user page (see below)
        pmem user        ... and every user page
 Reads pmem (kernel/mm/pmem.c) without taking its lock. The words are
 memstat's: pages_total, pages_free, then one line per kind of page named
-as in PMEM_KIND_NAMES (uapi/memstat.h), then pages_shared (pmem.shared:
-user pages that more than one page table maps, shared by copy-on-write
-fork), the same numbers memstat returns. Then a line counted from the page
-records themselves (struct page_info): the user pages by reference count,
-e.g. `user pages by refs: 1:120 2:25`, and how many have refs > 1.
+as in PMEM_KIND_NAMES (uapi/memstat.h), then pages_shared, the same
+numbers memstat returns. pages_shared is pmem.shared + pmem.shared_in_tables
+(pmem.shared alone on a kernel without that field): the user pages with
+refs > 1, plus the leaves (valid entries) of the level-0 tables with refs
+> 1. Copy-on-write fork shares whole level-0 tables (2 MiB each) with the
+child: such a table has refs N, the spaces pointing to it, and a page that
+only it maps has refs 1 though N spaces see it. A page in both sets (refs
+> 1 and in a shared table) counts twice.
 
-With `shared` or `user`, one line per such page: its physical address,
-refs, the owner pmem records (the space that faulted it in, which a shared
-page keeps) and the tables that map it, as `VA: SPACE SPACE ...` (the ids
-of the spaces mapping it at that user address; `uvm` and `procs` name
-them), found by walking the page table of every space in use below
-TRAPFRAME, as the kernel's audit does. A page mapped by more or fewer
-tables than its refs is marked `<-- refs N, M tables` (mid-way through a
-fork, a fault or an exit, or a bug).
+Then the same counted from the page records themselves (struct page_info),
+a shared table's leaves read from its page:
+  user pages by refs: 1:120 2:25; refs > 1: 25
+  page tables by refs: 1:90 2:3; refs > 1: 3, holding 40 leaves
+  pages_shared from the records: 65 (25 user pages with refs > 1, 40 leaves of shared tables)
 
-Notes follow if the kinds do not add up to pages_total, if the records'
-count of shared pages differs from pmem.shared, or if a record's refs
-breaks pmem's rule (0 when free, 1 for any page but a user page); caught
-mid-way through pmem_alloc/pmem_free, a fork or a fault, or a bug."""
+With `shared` or `user`, one line per shared (or every) user page. A user
+page is shared if its refs > 1 or a level-0 table with refs > 1 maps it.
+Each line: its physical address, refs, the owner pmem records (the space
+that faulted it in, which a shared page keeps), then where it is mapped,
+as `VA: SPACE SPACE ...`: the ids of every space that maps it at that user
+address (`uvm` and `procs` name them), those reaching it through one
+shared level-0 table joined by "+" (`0x1000: 3+4 5`: spaces 3 and 4 share
+the table that maps it, space 5 maps it in a table of its own). They are
+found by walking the page table of every space in use below TRAPFRAME, as
+the kernel's audit does. A user page's refs counts the level-0 tables that
+map it, not the spaces: a page whose refs differs from the number of
+distinct tables mapping it is marked `<-- refs N, M tables` (mid-way
+through a fork, a fault or an exit, or a bug).
+
+Notes follow if the kinds do not add up to pages_total, if a count from
+the records differs from its counter (the user pages with refs > 1 from
+pmem.shared, the leaves of shared tables from pmem.shared_in_tables), or
+if a record's refs breaks pmem's rule (0 when free, at least 1 for a user
+page or a page-table page, 1 for any other); caught mid-way through
+pmem_alloc/pmem_free, a fork or a fault, or a bug."""
 
     def __init__(self):
         super().__init__("pmem", gdb.COMMAND_USER)
@@ -654,26 +703,53 @@ mid-way through pmem_alloc/pmem_free, a fork or a fault, or a bug."""
                 print("(no reference counts: a kernel without copy-on-write fork)")
                 self.print_notes(notes)
                 return
+            # memstat's pages_shared (pmem.c, pmem_stat).
             shared_counter = int(pmem["shared"])
-            print("  %-10s %d" % ("pages_shared", shared_counter))
+            tables_counter = struct_field(pmem, "shared_in_tables")
+            print("  %-10s %d" % ("pages_shared",
+                                  shared_counter + (tables_counter or 0)))
             user_kind = names.index("user") if "user" in names else 2
-            by_refs = {}
+            pgtbl_kind = names.index("pgtbl") if "pgtbl" in names else 1
+            by_refs, table_by_refs = {}, {}
             odd = []
             for i, r in enumerate(records):
-                if r["kind"] == user_kind:
-                    by_refs[r["refs"]] = by_refs.get(r["refs"], 0) + 1
+                if r["kind"] in (user_kind, pgtbl_kind):
+                    tally = by_refs if r["kind"] == user_kind else table_by_refs
+                    tally[r["refs"]] = tally.get(r["refs"], 0) + 1
                     if r["refs"] < 1:
                         odd.append(i)
                 elif r["refs"] != (0 if r["kind"] == 0 else 1):
                     odd.append(i)
-            shared = sum(n for refs, n in by_refs.items() if refs > 1)
-            print("user pages by refs: %s; refs > 1: %d" % (
-                " ".join("%d:%d" % (refs, by_refs[refs]) for refs in sorted(by_refs))
-                or "none", shared))
-            if shared != shared_counter:
-                notes.append("%d user pages have refs > 1, pmem.shared says %d"
-                             % (shared, shared_counter))
             base = int(pmem["base"])
+            shared = sum(n for refs, n in by_refs.items() if refs > 1)
+            shared_tables = [i for i, r in enumerate(records)
+                             if r["kind"] == pgtbl_kind and r["refs"] > 1]
+            leaves = 0
+            for i in shared_tables:
+                try:
+                    leaves += sum(1 for pte in read_table(base + i * PGSIZE)
+                                  if pte & PTE_V)
+                except gdb.MemoryError:
+                    notes.append("shared table %s unreadable: its leaves are not "
+                                 "counted" % hex_p(base + i * PGSIZE))
+            print("user pages by refs: %s; refs > 1: %d" % (
+                self.tally_text(by_refs), shared))
+            print("page tables by refs: %s; refs > 1: %d, holding %d leaves" % (
+                self.tally_text(table_by_refs), len(shared_tables), leaves))
+            print("pages_shared from the records: %d (%d user pages with refs > 1, "
+                  "%d leaves of shared tables)" % (shared + leaves, shared, leaves))
+            if tables_counter is None:
+                if shared + leaves != shared_counter:
+                    notes.append("the records count %d shared pages, pmem.shared "
+                                 "says %d" % (shared + leaves, shared_counter))
+            else:
+                if shared != shared_counter:
+                    notes.append("%d user pages have refs > 1, pmem.shared says %d"
+                                 % (shared, shared_counter))
+                if leaves != tables_counter:
+                    notes.append("the tables with refs > 1 hold %d leaves, "
+                                 "pmem.shared_in_tables says %d"
+                                 % (leaves, tables_counter))
             for i in odd[:8]:
                 r = records[i]
                 kname = names[r["kind"]] if r["kind"] < len(names) else "?"
@@ -687,38 +763,60 @@ mid-way through pmem_alloc/pmem_free, a fork or a fault, or a bug."""
             self.print_notes(notes)
 
     @staticmethod
+    def tally_text(by_refs):
+        """`1:120 2:25`: how many pages have each reference count."""
+        return " ".join("%d:%d" % (refs, by_refs[refs])
+                        for refs in sorted(by_refs)) or "none"
+
+    @staticmethod
     def print_notes(notes):
         for n in notes:
             print("note: " + n)
 
     @staticmethod
     def list_pages(records, base, user_kind, shared_only):
-        """One line per user page (refs > 1 only if shared_only), with the
-        tables that map it: for each va, the ids of the spaces mapping the
-        page there."""
+        """One line per user page (if shared_only, only the shared ones:
+        refs > 1, or mapped by a level-0 table with refs > 1), with where it
+        is mapped: for each va, the ids of every space that maps it there,
+        the spaces reaching it through one shared table joined by "+". The
+        mark compares refs with the distinct tables mapping the page."""
+        def refs_of(pa):
+            i = (pa - base) // PGSIZE
+            return records[i]["refs"] if 0 <= i < len(records) else None
+
+        # page -> {va: {table holding the PTE: [space ids]}}
         maps = {}
         for _, vm in live_spaces():
             if int(vm["pt"]) == 0:
                 continue
-            for va, pte in user_leaves(int(vm["pt"])):
-                maps.setdefault((pte >> 10) << 12, []).append((va, int(vm["id"])))
+            sid = int(vm["id"])
+            for va, pte, table in user_leaves(int(vm["pt"])):
+                maps.setdefault((pte >> 10) << 12, {}).setdefault(
+                    va, {}).setdefault(table, []).append(sid)
+
+        def shared_table_maps(pa):
+            return any((refs_of(t) or 0) > 1
+                       for at in maps.get(pa, {}).values() for t in at)
+
         pages = [(i, r) for i, r in enumerate(records) if r["kind"] == user_kind and
-                 (r["refs"] > 1 or not shared_only)]
-        print("%s user pages%s: %d" % ("shared" if shared_only else "all",
-                                       " (refs > 1)" if shared_only else "",
-                                       len(pages)))
+                 (not shared_only or r["refs"] > 1 or
+                  shared_table_maps(base + i * PGSIZE))]
+        print("%s user pages%s: %d" % (
+            "shared" if shared_only else "all",
+            " (refs > 1 or in a shared table)" if shared_only else "", len(pages)))
         print("  %-12s %-4s %-6s %s" % ("pa", "refs", "owner",
                                         "mapped at va: by spaces"))
         for i, r in pages:
             pa = base + i * PGSIZE
-            by = maps.get(pa, [])
-            at = {}
-            for va, sid in by:
-                at.setdefault(va, []).append(sid)
-            where = "; ".join("%s: %s" % (hex_p(va), " ".join(map(str, at[va])))
-                              for va in sorted(at))
-            mark = "" if len(by) == r["refs"] else "  <-- refs %d, %d tables" % (
-                r["refs"], len(by))
+            at = maps.get(pa, {})
+            tables = set(t for by in at.values() for t in by)
+            where = "; ".join(
+                "%s: %s" % (hex_p(va), " ".join(
+                    "+".join(map(str, sorted(sids)))
+                    for sids in sorted(at[va].values(), key=min)))
+                for va in sorted(at))
+            mark = "" if len(tables) == r["refs"] else "  <-- refs %d, %d tables" % (
+                r["refs"], len(tables))
             print("  %-12s %-4d %-6d %s%s" % (hex_p(pa), r["refs"], r["owner"],
                                             where or "-", mark))
 
@@ -807,9 +905,13 @@ The header, the space's id and references, heap, regions, then the page
 table: one line per valid PTE, one " .." per level, index, pte, physical
 address and r/w/x/u, and " cow" for a copy-on-write PTE (PTE_COW, bit 8:
 a page shared by fork, read-only until a write copies it or takes it
-back; `pmem shared` shows who else maps it). The threads' trapframes show
-up kernel-only, at TRAPFRAME and in the upper half. Page-table pages are read physically, so
-this works whichever hart is selected."""
+back; `pmem shared` shows who else maps it). A level-1 line (" .. ..")
+whose level-0 table has refs > 1 in its pmem record ends in " shared by
+N": fork gave N spaces that very table (2 MiB of address space), and none
+writes it; a space that must change one of its entries first makes its
+own copy. The threads' trapframes show up kernel-only, at TRAPFRAME and
+in the upper half. Page-table pages are read physically, so this works
+whichever hart is selected."""
 
     def __init__(self):
         super().__init__("vmprint", gdb.COMMAND_USER)
