@@ -163,6 +163,13 @@ sfence_vma(void)
   asm volatile("sfence.vma zero, zero" : : : "memory");
 }
 
+/* Flushes this hart's translations of the page holding va only. */
+static inline void
+sfence_vma_page(uint64 va)
+{
+  asm volatile("sfence.vma %0, zero" : : "r"(va) : "memory");
+}
+
 static inline void
 wfi(void)
 {

@@ -62,7 +62,11 @@ usertrap(void)
     /* timer or device */
   } else if (fault_access(scause) != 0 &&
              (fault = uvm_fault(p->vm, csr_read(stval), fault_access(scause))) == 0) {
-    /* a lazy page was mapped */
+    /* A lazy page was mapped, or a copy-on-write page made writable, or
+     * another hart did it first: an entry made valid or given more rights
+     * needs no shootdown, but this hart may still cache what made it
+     * fault (the trap itself no longer flushes anything). */
+    sfence_vma_page(csr_read(stval));
   } else if (fault == FAULT_NOMEM && proc_is_init(p)) {
     /* init must not die (it reaps every orphan): wait a tick for memory
      * and take the fault again, instead of killing it. */
