@@ -42,7 +42,7 @@ boot_hart0(uint64 dtb)
   uart_init();
   printf_init();
   console_init();
-  if (fdt_parse(dtb, &boot_info) != 0)
+  if (fdt_parse(KVA(dtb), &boot_info) != 0)
     panic("main: no usable device tree at %p", (void *)dtb);
   uint64 ram_end = boot_info.ram_base + boot_info.ram_size;
   printf("\nkernel: %d harts in the device tree, NCPU %d, RAM %d MiB at %p\n",
@@ -54,7 +54,7 @@ boot_hart0(uint64 dtb)
   if (boot_info.bootargs[0])
     printf("kernel: boot arguments '%s'\n", boot_info.bootargs);
 
-  pmem_init((uint64)end, ram_end);
+  pmem_init((uint64)end, KVA(ram_end));
   mmap_init();
   uvm_init();
   spinlock_set_poll(tlb_poll);

@@ -33,7 +33,7 @@ kernel=$(build_kernel "$cpus") || { tap_fail "build" "make failed"; tap_done; ex
 # case name | text the panic line must contain
 cases=(
   "pmem_double_free_panics|pmem: double free of 0x"
-  "pmem_free_of_unmanaged_address_panics|pmem: free of 0x80000000, not a managed page"
+  "pmem_free_of_unmanaged_address_panics|pmem: free of 0xffffffd080000000, not a managed page"
   "pmem_write_after_free_panics|written at offset 800 after free"
   "pool_double_free_panics|mmap: double free of node"
   "pool_free_of_foreign_node_panics|not a pool node"

@@ -3,11 +3,19 @@
  * and where the kernel places itself in it.
  *
  * Physical addresses of the devices come from QEMU's hw/riscv/virt.c; RAM
- * starts at KERNBASE and its size is read from the device tree at boot. The
- * kernel maps all of these one-to-one (va == pa) in its page table.
+ * starts at KERNBASE and its size is read from the device tree at boot.
+ *
+ * The kernel lives in the upper half of Sv39, the same in every page table
+ * (docs/design.md, "Memory layout"): physical address pa is seen by the
+ * kernel at KVA(pa), in a linear map of the first 4 GiB of physical space
+ * (devices and RAM), and the kernel image is linked there, at
+ * KVA(KERNBASE). User tables share the kernel's upper-half entries, so a
+ * trap changes no page table. Device registers are reached at KVA(base).
  */
 #ifndef ARCH_MEMLAYOUT_H
 #define ARCH_MEMLAYOUT_H
+
+#include "uapi/layout.h"     /* UL_: constants usable from assembly too */
 
 #define FINISHER_BASE  0x00100000UL   /* sifive test finisher */
 #define FINISHER_SIZE  0x1000UL
@@ -23,6 +31,15 @@
 #define UART0_IRQ      10
 
 #define KERNBASE       0x80000000UL   /* -kernel loads us here, -bios none */
+
+/* The linear map: physical [0, KMAP_SIZE) at [KMAP_BASE, ...). */
+#define KMAP_BASE      UL_(0xffffffd000000000)
+#define KMAP_SIZE      UL_(0x100000000)               /* 4 GiB: devices and RAM */
+#define KVA(pa)        ((unsigned long)(pa) + KMAP_BASE)
+#define KPA(va)        ((unsigned long)(va) - KMAP_BASE)
+/* Root entries from here up map the kernel and are shared by every table;
+ * entries below it are the space's own (user half, clone trapframes). */
+#define KROOT_FIRST    320                        /* PX(2, KMAP_BASE) */
 #define VIRT_TIMEBASE_HZ 10000000UL   /* virt's timer; the device tree says so too */
 
 /* PLIC register offsets; context 2h+1 is hart h's supervisor mode. */
@@ -40,12 +57,12 @@
  * Kernel stacks. Every stack (a hart's boot stack, which becomes its
  * scheduler stack, and each process's) is KSTACK_SIZE bytes with its top
  * aligned to KSTACK_SIZE, which is how backtrace_format finds its bounds.
- * Process stacks sit high in the kernel page table, below the trampoline,
- * one per slot, each with an unmapped guard of the same size beneath it.
+ * Process stacks sit in the kernel's upper half, above the linear map, one
+ * per slot, each with an unmapped guard of the same size beneath it.
  */
 #define KSTACK_SIZE    0x4000
 #define KSTACK_STRIDE  (2 * KSTACK_SIZE)                 /* stack + guard */
-#define KSTACK_TOP0    ((1UL << 38) - KSTACK_STRIDE)     /* below TRAMPOLINE */
+#define KSTACK_TOP0    (0xffffffff00000000UL - KSTACK_STRIDE)   /* above the linear map */
 #define KSTACK(slot)   (KSTACK_TOP0 - (unsigned long)(slot) * KSTACK_STRIDE - KSTACK_SIZE)
 
 /*

@@ -80,7 +80,8 @@
 #define PA2PTE(pa)      (((unsigned long)(pa) >> PGSHIFT) << 10)
 #define PTE2PA(pte)     (((pte) >> 10) << PGSHIFT)
 #define PTE_FLAGS(pte)  ((pte) & PTE_FLAGS_MASK)
-#define MAKE_SATP(pt)   (SATP_SV39 | ((unsigned long)(pt) >> PGSHIFT))
+/* satp for the root table at physical address pa. */
+#define MAKE_SATP(pa)   (SATP_SV39 | ((unsigned long)(pa) >> PGSHIFT))
 /* One past the highest virtual address Sv39 allows (kept positive). */
 #define SV39_VA_MAX     (1UL << (9 + 9 + 9 + PGSHIFT - 1))
 /* First va of Sv39's upper half (bits 63..38 all set). */
@@ -160,6 +161,13 @@ static inline void
 sfence_vma(void)
 {
   asm volatile("sfence.vma zero, zero" : : : "memory");
+}
+
+/* Flushes this hart's translations of the page holding va only. */
+static inline void
+sfence_vma_page(uint64 va)
+{
+  asm volatile("sfence.vma %0, zero" : : "r"(va) : "memory");
 }
 
 static inline void

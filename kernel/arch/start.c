@@ -3,12 +3,32 @@
  * through. It hands the machine to S-mode: all traps delegated, all of
  * physical memory opened by PMP, the timer given to S-mode through Sstc's
  * stimecmp, and tp holding the hart id (read with r_tp()). Then mret
- * lands in main(hartid, dtb) in S-mode with paging off.
+ * lands in S-mode at boot_high (entry.S), in the upper half where the
+ * kernel is linked, with the boot page table: the linear map of the first
+ * 4 GiB of physical space (arch/memlayout.h) in four read+write+execute
+ * gigapages, until main builds and loads the kernel page table.
+ *
+ * This code runs at its physical address with paging off, so it must not
+ * follow a pointer stored in memory (those hold upper-half addresses);
+ * pc-relative references to code and data are fine.
  */
+#include "arch/memlayout.h"
 #include "arch/riscv.h"
 #include "kernel.h"
 
 void start(uint64 hartid, uint64 dtb);
+extern char boot_high[];
+
+#define BOOT_GIGAPAGE(i) \
+  (PA2PTE((unsigned long)(i) << 30) | PTE_V | PTE_R | PTE_W | PTE_X | PTE_G | PTE_A | PTE_D)
+_Static_assert(KMAP_SIZE == 4UL << 30, "the boot table maps four gigapages");
+
+static pte_t boot_pagetable[PT_ENTRIES] __attribute__((aligned(PGSIZE))) = {
+  [KROOT_FIRST + 0] = BOOT_GIGAPAGE(0),
+  [KROOT_FIRST + 1] = BOOT_GIGAPAGE(1),
+  [KROOT_FIRST + 2] = BOOT_GIGAPAGE(2),
+  [KROOT_FIRST + 3] = BOOT_GIGAPAGE(3),
+};
 
 void
 start(uint64 hartid, uint64 dtb)
@@ -16,8 +36,9 @@ start(uint64 hartid, uint64 dtb)
   uint64 mstatus = csr_read(mstatus);
   mstatus = (mstatus & ~MSTATUS_MPP_MASK) | MSTATUS_MPP_S;
   csr_write(mstatus, mstatus);
-  csr_write(mepc, (uint64)main);
-  csr_write(satp, 0);
+  /* Both addresses are taken pc-relative: physical, here. */
+  csr_write(mepc, KVA(boot_high));
+  csr_write(satp, MAKE_SATP((uint64)boot_pagetable));
 
   /* Every exception and interrupt goes straight to S-mode. */
   csr_write(medeleg, MEDELEG_ALL);

@@ -5,9 +5,11 @@
  * uservec (stvec while in user mode) saves the user registers in the
  * running thread's trapframe, whose user-table address userret left in
  * sscratch (each thread of a shared address space has its own: TRAPFRAME
- * or TRAPFRAME_CLONE(slot)), switches to the kernel page table and stack,
- * and jumps to usertrap(). userret(satp, trapframe va) does the reverse
- * and srets to user.
+ * or TRAPFRAME_CLONE(slot)), takes the kernel stack and jumps to
+ * usertrap(). userret(trapframe va) does the reverse and srets to user.
+ * Neither touches satp: every user table maps the kernel in its upper half
+ * (mm/kvm.c), so a trap flushes nothing. usertrapret loads the space's
+ * table before calling userret, if the hart is not in it already.
  * The page holds no data: it is mapped read+execute, without PTE_U.
  */
 #include "arch/trapframe.h"
@@ -61,23 +63,13 @@ uservec:
         ld      sp, TF_KERNEL_SP(a0)
         ld      tp, TF_KERNEL_HARTID(a0)
         ld      t0, TF_KERNEL_TRAP(a0)
-        ld      t1, TF_KERNEL_SATP(a0)
-        # Finish every user-table access before the switch, and drop the
-        # user entries from the TLB after it.
-        sfence.vma zero, zero
-        csrw    satp, t1
-        sfence.vma zero, zero
         jr      t0
 
 .globl userret
 .balign 4
 userret:
-        # a0: the user page table's satp; a1: the thread's trapframe there.
-        sfence.vma zero, zero
-        csrw    satp, a0
-        sfence.vma zero, zero
-        csrw    sscratch, a1
-        mv      a0, a1
+        # a0: the thread's trapframe, at its address in the loaded table.
+        csrw    sscratch, a0
         ld      ra, TF_RA(a0)
         ld      sp, TF_SP(a0)
         ld      gp, TF_GP(a0)

@@ -9,7 +9,7 @@
 void
 finisher_exit(int code)
 {
-  volatile uint32 *reg = (volatile uint32 *)FINISHER_BASE;
+  volatile uint32 *reg = (volatile uint32 *)KVA(FINISHER_BASE);
 
   if (code == 0)
     *reg = FINISHER_PASS;

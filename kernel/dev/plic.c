@@ -7,7 +7,7 @@
 #include "arch/riscv.h"
 #include "dev/dev.h"
 
-#define REG(addr) (*(volatile uint32 *)(addr))
+#define REG(addr) (*(volatile uint32 *)KVA(addr))   /* addr: physical */
 
 void
 plic_init(void)

@@ -24,7 +24,7 @@
 #define LSR_RX_READY    0x01
 #define LSR_TX_IDLE     0x20
 
-static volatile uint8 *const uart = (volatile uint8 *)UART0_BASE;
+static volatile uint8 *const uart = (volatile uint8 *)KVA(UART0_BASE);
 
 void
 uart_init(void)

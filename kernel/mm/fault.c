@@ -99,7 +99,7 @@ cow_break(struct uvm *vm, uint64 va0)
     release(&vm->lock);
     return FAULT_NOMEM;
   }
-  uint64 old = PTE2PA(*pte);
+  uint64 old = PTE2KVA(*pte);
 
   if (pmem_refs((void *)old) == 1) {
     /* No other table maps it (the others let go after their shootdowns). */
@@ -118,7 +118,7 @@ cow_break(struct uvm *vm, uint64 va0)
   int rc = page != NULL ? 0 : FAULT_NOMEM;
   pte = vm->pt != NULL ? pgtbl_walk(vm->pt, va0, 0, 0) : NULL;
   int still = page != NULL && pte != NULL && (*pte & PTE_V) && (*pte & PTE_COW) &&
-              PTE2PA(*pte) == old;
+              PTE2KVA(*pte) == old;
   if (still) {
     /* A sibling thread may have forked meanwhile, sharing the table again. */
     pte = uvm_private_pte(vm, va0);
@@ -126,7 +126,7 @@ cow_break(struct uvm *vm, uint64 va0)
       rc = FAULT_NOMEM;
   }
   if (still && pte != NULL) {
-    *pte = PA2PTE(page) | ((PTE_FLAGS(*pte) | PTE_W) & ~PTE_COW);
+    *pte = KVA2PTE(page) | ((PTE_FLAGS(*pte) | PTE_W) & ~PTE_COW);
     tlb_shootdown(vm);
     pmem_put((void *)old);              /* the PTE's reference */
     page = NULL;
@@ -172,7 +172,7 @@ uvm_fault(struct uvm *vm, uint64 va, int access)
     if (pte != NULL) {
       if (*pte & PTE_V)
         panic("fault: remap of va %p", (void *)va0);
-      *pte = PA2PTE(page) | perm | PTE_V;
+      *pte = KVA2PTE(page) | perm | PTE_V;
       page = NULL;
       rc = 0;
       __atomic_add_fetch(&lazy_faults, 1, __ATOMIC_RELAXED);

@@ -17,6 +17,7 @@
 #ifndef MM_MM_H
 #define MM_MM_H
 
+#include "arch/memlayout.h"
 #include "arch/riscv.h"
 #include "lib/types.h"
 #include "sync/spinlock.h"
@@ -38,6 +39,13 @@ mm_should_fail(int what)
   return __atomic_load_n(&mm_fail_armed, __ATOMIC_RELAXED) != 0 &&
          mm_fail_hook != NULL && mm_fail_hook(what);
 }
+
+/* The kernel reaches every page through the linear map (arch/memlayout.h):
+ * pmem hands out, and mm passes around, kernel addresses; only PTEs and
+ * satp hold physical ones. These convert a PTE's page to and from the
+ * kernel address of that page. */
+#define PTE2KVA(pte)   KVA(PTE2PA(pte))
+#define KVA2PTE(kva)   PA2PTE(KPA(kva))
 
 /* ---- pmem.c ---- */
 
@@ -223,6 +231,10 @@ int pgtbl_map(pagetable_t pt, uint64 va, uint64 pa, uint64 size, uint64 perm,
  * arg is the caller's. => whoever guards pt's entries is held.
  */
 #define PGTBL_VA_END (1UL << 39)
+/* Where a walk of a user table stops: the root entries from KROOT_FIRST
+ * on are the kernel's, shared by every table (kvm_share), never the
+ * space's to copy, free or audit. */
+#define UVM_WALK_END ((uint64)KROOT_FIRST << PX_SHIFT(2))
 #define PGTBL_WALK_ON    0
 #define PGTBL_WALK_SKIP  1
 #define PGTBL_WALK_STOP  (-1)
@@ -239,6 +251,14 @@ int pgtbl_is_empty(pagetable_t pt);
 /* Maps the trampoline page at TRAMPOLINE (read+execute, kernel only).
  * Returns 0, or -1 if a page-table page could not be had. */
 int kvm_map_trampoline(pagetable_t pt);
+
+/* Makes the new root pt map the kernel as every table does: copies the
+ * kernel table's root entries from KROOT_FIRST on (their lower tables
+ * are built once at boot and never change). */
+void kvm_share(pagetable_t pt);
+
+/* satp value of the root table pt (a kernel address). */
+#define SATP_OF(pt) MAKE_SATP(KPA(pt))
 
 /* ---- uvm.c, usercopy.c, fault.c: user address spaces ---- */
 
@@ -283,6 +303,9 @@ struct uvm {
   int id;                             /* [I] owner id of its pages (pmem) */
   uint64 harts;                       /* [a] bit h: hart h runs a thread of it
                                          in user mode */
+  uint64 loaded;                      /* [a] bit h: hart h's satp holds its
+                                         table (tlb.c) */
+  uint64 tlb_gen;                     /* [a] shootdowns of it so far */
   pagetable_t pt;                     /* [vm] root; NULL once torn down */
   uint64 image_end;                   /* [vm] page aligned; the heap starts here */
   uint64 brk;                         /* [vm] [image_end, brk) is the heap */
@@ -312,11 +335,11 @@ struct uvm *uvm_alloc(void);
 void uvm_get(struct uvm *vm);
 void uvm_put(struct uvm *vm);
 
-/* Maps / unmaps a thread's trapframe page pa at va (TRAPFRAME or
+/* Maps / unmaps a thread's trapframe page tf at va (TRAPFRAME or
  * TRAPFRAME_CLONE(slot)), kernel-only. The page stays the thread's.
  * uvm_map_trapframe returns 0, or -1 if a page-table page could not be had.
  * => take vm->lock. */
-int uvm_map_trapframe(struct uvm *vm, uint64 va, uint64 pa);
+int uvm_map_trapframe(struct uvm *vm, uint64 va, void *tf);
 void uvm_unmap_trapframe(struct uvm *vm, uint64 va);
 
 /* Frees every leaf page mapped below TRAPFRAME and every page-table page,
@@ -419,10 +442,18 @@ uint64 uvm_cow_faults(void);
 /* ---- tlb.c: which harts may cache a space's translations, and flushing
  * them (TLB shootdown) before anything they pointed to is freed ---- */
 
-/* This hart returns to user mode in vm (usertrapret), or has just
- * trapped out of it (usertrap). => interrupts off. */
-void tlb_enter(struct uvm *vm);
+/* This hart returns to user mode in vm (usertrapret): loads vm's table
+ * if the hart is not in it (a full flush), else flushes only if vm was
+ * shot down since this hart last flushed; and joins vm->harts.
+ * => interrupts off. */
+void tlb_load(struct uvm *vm);
+/* This hart has just trapped out of user mode in vm (usertrap); it stays
+ * in vm's table, running kernel code only. => interrupts off. */
 void tlb_leave(struct uvm *vm);
+/* Puts this hart back in the kernel's table if it is in vm's (NULL: in
+ * any space's): before the hart's thread drops its reference to vm, and
+ * in the scheduler when a thread leaves the hart. */
+void tlb_unload(struct uvm *vm);
 
 /* Starts an empty batch for vm. */
 void tlb_gather_init(struct tlb_gather *g, struct uvm *vm);
@@ -435,9 +466,13 @@ void tlb_gather_page(struct tlb_gather *g, uint64 pa, int is_table);
 void tlb_gather_finish(struct tlb_gather *g);
 
 /* Flushes this hart, interrupts every other hart in vm->harts, and waits
- * until each has flushed. => may hold spinlocks: it serves the requests
- * sent to this hart while it waits. */
+ * until each has flushed; a hart in vm's table but in the kernel flushes
+ * on its way back to user mode (tlb_load). tlb_shootdown_tables also
+ * interrupts those harts: page-table pages are about to go, and a hart
+ * may walk its table in the kernel too. => may hold spinlocks: it serves
+ * the requests sent to this hart while it waits. */
 void tlb_shootdown(struct uvm *vm);
+void tlb_shootdown_tables(struct uvm *vm);
 
 /* Serves the flush requests sent to this hart; acquire() calls it while
  * it spins, so a hart waiting for a lock never holds up a shootdown.

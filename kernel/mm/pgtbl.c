@@ -23,14 +23,14 @@ pgtbl_walk_level(pagetable_t pt, uint64 va, int to_level, int alloc, int owner)
     if (*pte & PTE_V) {
       if (*pte & PTE_LEAF_MASK)
         panic("pgtbl: walk of va %p met a superpage", (void *)va);
-      pt = (pagetable_t)PTE2PA(*pte);
+      pt = (pagetable_t)PTE2KVA(*pte);
     } else {
       if (!alloc)
         return NULL;
       pagetable_t next = pmem_alloc(PMEM_PGTBL, owner);
       if (next == NULL)
         return NULL;
-      *pte = PA2PTE(next) | PTE_V;
+      *pte = KVA2PTE(next) | PTE_V;
       pt = next;
     }
   }
@@ -83,7 +83,7 @@ walk_level(pagetable_t pt, int level, uint64 base, uint64 begin, uint64 end,
       continue;       /* done by the visit, a leaf, or an entry it cleared */
     if (level == 0)
       panic("pgtbl: level-0 entry %p points to a table", (void *)pt[i]);
-    pagetable_t next = (pagetable_t)PTE2PA(pt[i]);
+    pagetable_t next = (pagetable_t)PTE2KVA(pt[i]);
     if (walk_level(next, level - 1, va, begin, end, w) != 0)
       return 1;
     if (w->drop_table != NULL && pgtbl_is_empty(next)) {

@@ -1,22 +1,38 @@
 /*
- * tlb.c: TLB shootdown. Each address space keeps a mask of the harts that
- * run one of its threads in user mode (vm->harts: set by usertrapret just
- * before the return to user, cleared by usertrap on the next trap); only
- * those may hold its translations, since a hart flushes its whole TLB
- * whenever it switches page tables, and every trap does. A hart in the
- * kernel, even one spinning for the space's lock, needs no interrupt.
+ * tlb.c: which harts may cache a space's translations, and TLB shootdown.
+ *
+ * The kernel is mapped in every table (kvm.c), so a trap from user mode
+ * stays in the space's table and flushes nothing. A hart changes table
+ * only when it returns to user mode in another space than the one loaded
+ * (tlb_load: a satp write and a full flush) and when a thread leaves it
+ * (tlb_unload: back to the kernel's table, before the thread's space can
+ * go). Each space keeps two masks: vm->loaded, the harts whose satp holds
+ * its table, and vm->harts, those of them running a thread of it in user
+ * mode (set by tlb_load just before the return to user, cleared by
+ * usertrap). And a count of its shootdowns, vm->tlb_gen.
+ *
+ * A shootdown interrupts only the harts in vm->harts: a hart in the
+ * kernel never uses a user translation (the kernel reaches user memory
+ * through the linear map, in the copy routines), so it may keep stale
+ * ones until it returns to user mode, where tlb_load flushes if vm's
+ * count moved since this hart's last flush. The initiator bumps the count
+ * before it reads the mask, and tlb_load joins the mask before it reads
+ * the count (both sequentially consistent), so every hart either is
+ * interrupted or sees the new count. Page-table pages are different: a
+ * hart may walk them in the kernel too (a TLB miss on any address goes
+ * through the root), so freeing one interrupts every hart in vm->loaded.
  *
  * Order (Linux's mmu_gather): clear the PTEs under vm->lock and gather
  * what they pointed to (a batch of up to TLB_GATHER_MAX pages); flush this
- * hart, interrupt every other hart in the mask (ACLINT SSWI) and wait until
- * each says it has flushed; then drop the gathered pages' references. All
- * of it under vm->lock, so no fault, fork or copy of the space can slip in
- * between. That is safe because every hart that waits with interrupts off
- * serves the flush requests sent to it while it waits: a hart spinning for
- * a lock (acquire polls tlb_poll) and a hart waiting for acknowledgements
- * alike. A hart with interrupts off that is not waiting is in a bounded
- * critical section. So two harts shooting each other down cannot deadlock,
- * nor can a shootdown and a hart spinning for the lock its initiator holds.
+ * hart, interrupt the other harts and wait until each says it has
+ * flushed; then drop the gathered pages' references. All of it under
+ * vm->lock, so no fault, fork or copy of the space can slip in between.
+ * That is safe because every hart that waits with interrupts off serves
+ * the flush requests sent to it while it waits: a hart spinning for a lock
+ * (acquire polls tlb_poll) and a hart waiting for acknowledgements alike.
+ * A hart with interrupts off that is not waiting is in a bounded critical
+ * section. So two harts shooting each other down cannot deadlock, nor can
+ * a shootdown and a hart spinning for the lock its initiator holds.
  *
  * Handshake per hart h: req[h] counts requests, ack[h] the last request
  * h has served. The initiator bumps req[h] after its PTE stores and waits
@@ -37,17 +53,57 @@ _Static_assert(NCPU <= 64, "vm->harts is one 64-bit mask");
 
 #define GATHER_TABLE 1UL      /* low bit of a gathered pa: a page-table page */
 
+/* Per hart, written by that hart only, with interrupts off. */
+static struct uvm *loaded_vm[NCPU];  /* the space whose table satp holds, or
+                                        NULL: the kernel's table */
+static uint64 seen_gen[NCPU];        /* loaded_vm->tlb_gen as of this hart's
+                                        last full flush */
+
 static uint64 req[NCPU];           /* [a] flush requests sent to hart h */
 static uint64 ack[NCPU];           /* [a] last request hart h served */
 static uint64 shootdowns;          /* [a] tlb_shootdown calls */
 static uint64 ipis;                /* [a] software interrupts sent */
 
 void
-tlb_enter(struct uvm *vm)
+tlb_load(struct uvm *vm)
 {
-  __atomic_or_fetch(&vm->harts, 1UL << r_tp(), __ATOMIC_SEQ_CST);
-  /* The mask store before any walk of vm's table on this hart. */
-  __sync_synchronize();
+  int me = (int)r_tp();
+  uint64 bit = 1UL << me;
+
+  if (loaded_vm[me] != vm) {
+    tlb_unload(NULL);
+    /* In the mask before the table is: a page-table page freed from now
+     * on interrupts this hart. */
+    __atomic_or_fetch(&vm->loaded, bit, __ATOMIC_SEQ_CST);
+    seen_gen[me] = __atomic_load_n(&vm->tlb_gen, __ATOMIC_SEQ_CST);
+    csr_write(satp, SATP_OF(vm->pt));
+    sfence_vma();
+    loaded_vm[me] = vm;
+  }
+  /* Join the user-mode mask, then read the count: a shootdown that
+   * missed the mask bumped the count first (see the header). */
+  __atomic_or_fetch(&vm->harts, bit, __ATOMIC_SEQ_CST);
+  uint64 gen = __atomic_load_n(&vm->tlb_gen, __ATOMIC_SEQ_CST);
+  if (gen != seen_gen[me]) {
+    seen_gen[me] = gen;
+    sfence_vma();
+  }
+}
+
+void
+tlb_unload(struct uvm *vm)
+{
+  push_off();
+  int me = (int)r_tp();
+  struct uvm *cur = loaded_vm[me];
+  if (cur != NULL && (vm == NULL || vm == cur)) {
+    csr_write(satp, kvm_satp());
+    sfence_vma();
+    /* Out of the mask only once nothing of cur's table can be walked. */
+    __atomic_and_fetch(&cur->loaded, ~(1UL << me), __ATOMIC_SEQ_CST);
+    loaded_vm[me] = NULL;
+  }
+  pop_off();
 }
 
 void
@@ -65,7 +121,11 @@ serve_requests(void)
 
   if (__atomic_load_n(&ack[me], __ATOMIC_RELAXED) == r)
     return;
+  struct uvm *vm = loaded_vm[me];
+  uint64 gen = vm != NULL ? __atomic_load_n(&vm->tlb_gen, __ATOMIC_SEQ_CST) : 0;
   sfence_vma();
+  if (vm != NULL)
+    seen_gen[me] = gen;          /* this flush covers every shootdown so far */
   __atomic_store_n(&ack[me], r, __ATOMIC_RELEASE);
 }
 
@@ -85,15 +145,17 @@ tlb_intr(void)
   serve_requests();
 }
 
-void
-tlb_shootdown(struct uvm *vm)
+/* The shootdown itself: the harts of *mask (vm->harts or vm->loaded). */
+static void
+shootdown(struct uvm *vm, uint64 *mask_of)
 {
   uint64 want[NCPU];
 
   __atomic_add_fetch(&shootdowns, 1, __ATOMIC_RELAXED);
-  /* The PTE stores before the read of the mask (tlb_enter's mirror). */
+  /* The PTE stores, then the count, then the mask (tlb_load's mirror). */
   __sync_synchronize();
-  uint64 mask = __atomic_load_n(&vm->harts, __ATOMIC_SEQ_CST);
+  __atomic_add_fetch(&vm->tlb_gen, 1, __ATOMIC_SEQ_CST);
+  uint64 mask = __atomic_load_n(mask_of, __ATOMIC_SEQ_CST);
 
   push_off();
   int me = (int)r_tp();
@@ -107,7 +169,7 @@ tlb_shootdown(struct uvm *vm)
       continue;
     want[h] = __atomic_add_fetch(&req[h], 1, __ATOMIC_SEQ_CST);
     asm volatile("fence w, o" : : : "memory");   /* the request before the device store */
-    *(volatile uint32 *)SSWI_SETSSIP(h) = 1;
+    *(volatile uint32 *)KVA(SSWI_SETSSIP(h)) = 1;
     __atomic_add_fetch(&ipis, 1, __ATOMIC_RELAXED);
   }
   pop_off();
@@ -125,6 +187,18 @@ tlb_shootdown(struct uvm *vm)
         panic_stop();
     }
   }
+}
+
+void
+tlb_shootdown(struct uvm *vm)
+{
+  shootdown(vm, &vm->harts);
+}
+
+void
+tlb_shootdown_tables(struct uvm *vm)
+{
+  shootdown(vm, &vm->loaded);
 }
 
 void
@@ -147,7 +221,13 @@ tlb_gather_finish(struct tlb_gather *g)
 {
   if (g->n == 0)
     return;
-  tlb_shootdown(g->vm);
+  int tables = 0;
+  for (int i = 0; i < g->n; i++)
+    tables |= (g->pa[i] & GATHER_TABLE) != 0;
+  if (tables)
+    tlb_shootdown_tables(g->vm);
+  else
+    tlb_shootdown(g->vm);
   for (int i = 0; i < g->n; i++) {
     void *pa = (void *)(g->pa[i] & ~(uint64)GATHER_TABLE);
     if (g->pa[i] & GATHER_TABLE)

@@ -26,7 +26,7 @@ user_page(struct uvm *vm, uint64 va0, int access)
     return 0;
   if ((access & ACCESS_EXEC) && !(*pte & PTE_X))
     return 0;
-  return PTE2PA(*pte);
+  return PTE2KVA(*pte);
 }
 
 /* Runs copy(pa, arg) on the kernel address of user page va0 under

@@ -48,9 +48,13 @@ uvm_alloc(void)
   vm->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
   vm->refs = 1;
   vm->harts = 0;
+  vm->loaded = 0;
+  vm->tlb_gen = 0;
   vm->image_end = vm->brk = 0;
   vm->regions = NULL;
   vm->pt = pmem_alloc(PMEM_PGTBL, vm->id);
+  if (vm->pt != NULL)
+    kvm_share(vm->pt);
   if (vm->pt == NULL || kvm_map_trampoline(vm->pt) != 0) {
     uvm_destroy_pgtbl(vm->pt);
     vm->pt = NULL;
@@ -70,12 +74,19 @@ uvm_get(struct uvm *vm)
 void
 uvm_put(struct uvm *vm)
 {
+  /* The caller's thread is done with vm (its exit, exec's old image): if
+   * this hart is in vm's table, it leaves before the table can go. */
+  tlb_unload(vm);
   int left = __atomic_sub_fetch(&vm->refs, 1, __ATOMIC_ACQ_REL);
 
   if (left < 0)
     panic("uvm: put of space %d with no reference", vm->id);
   if (left > 0)
     return;
+  uint64 loaded = __atomic_load_n(&vm->loaded, __ATOMIC_SEQ_CST);
+  if (loaded != 0)
+    panic("uvm: last put of space %d, whose table harts %p still run", vm->id,
+          (void *)loaded);
   /* No thread uses it any more; a hart that ran one may still cache its
    * translations until it flushes. */
   tlb_shootdown(vm);
@@ -99,7 +110,7 @@ uvm_put(struct uvm *vm)
 static void gather_table(struct pgtbl_walker *w, pagetable_t pt);
 
 int
-uvm_map_trapframe(struct uvm *vm, uint64 va, uint64 pa)
+uvm_map_trapframe(struct uvm *vm, uint64 va, void *tf)
 {
   struct tlb_gather g;
   /* The walker's addresses are not sign-extended (mm.h). */
@@ -107,7 +118,7 @@ uvm_map_trapframe(struct uvm *vm, uint64 va, uint64 pa)
 
   tlb_gather_init(&g, vm);
   acquire(&vm->lock);
-  int rc = pgtbl_map(vm->pt, va, pa, PGSIZE, PTE_R | PTE_W | PTE_A | PTE_D, vm->id);
+  int rc = pgtbl_map(vm->pt, va, KPA(tf), PGSIZE, PTE_R | PTE_W | PTE_A | PTE_D, vm->id);
   if (rc != 0) {
     /* Give back the page-table pages the walk took before it ran out. */
     struct pgtbl_walker w = { NULL, gather_table, &g };
@@ -213,8 +224,8 @@ uvm_table_put(pagetable_t t)
       continue;
     if (!(e & PTE_LEAF_MASK))
       panic("uvm: put of table %p, which still points to a table", (void *)t);
-    if (!leak_this_page(PTE2PA(e)))
-      pmem_put((void *)PTE2PA(e));
+    if (!leak_this_page(PTE2KVA(e)))
+      pmem_put((void *)PTE2KVA(e));
     t[i] = 0;
   }
   pmem_free(t);
@@ -226,7 +237,7 @@ uvm_table_put(pagetable_t t)
 static int
 table_unshare(struct uvm *vm, pte_t *l1)
 {
-  pagetable_t shared = (pagetable_t)PTE2PA(*l1);
+  pagetable_t shared = (pagetable_t)PTE2KVA(*l1);
   pagetable_t t = pmem_alloc(PMEM_PGTBL, vm->id);
 
   if (t == NULL)
@@ -234,13 +245,13 @@ table_unshare(struct uvm *vm, pte_t *l1)
   for (int i = 0; i < PT_ENTRIES; i++) {
     pte_t e = shared[i];
     if (e & PTE_V)
-      pmem_get((void *)PTE2PA(e));
+      pmem_get((void *)PTE2KVA(e));
     t[i] = e;
   }
-  *l1 = PA2PTE(t) | PTE_V;
+  *l1 = KVA2PTE(t) | PTE_V;
   /* vm's harts may walk through the shared table until they flush, and
    * the other sharer may write it as soon as it is its own. */
-  tlb_shootdown(vm);
+  tlb_shootdown_tables(vm);
   uvm_table_put(shared);
   return 0;
 }
@@ -252,7 +263,7 @@ uvm_private_pte(struct uvm *vm, uint64 va0)
 
   if (l1 == NULL)
     return NULL;
-  if ((*l1 & PTE_V) && pmem_refs((void *)PTE2PA(*l1)) > 1 && table_unshare(vm, l1) != 0)
+  if ((*l1 & PTE_V) && pmem_refs((void *)PTE2KVA(*l1)) > 1 && table_unshare(vm, l1) != 0)
     return NULL;
   return pgtbl_walk(vm->pt, va0, 1, vm->id);
 }
@@ -291,7 +302,7 @@ unshare_cut_tables(struct uvm *vm, uint64 begin, uint64 end)
     pte_t *l1 = pgtbl_walk_level(vm->pt, ends[k], 1, 0, 0);
     if (l1 == NULL || !(*l1 & PTE_V))
       continue;
-    pagetable_t t = (pagetable_t)PTE2PA(*l1);
+    pagetable_t t = (pagetable_t)PTE2KVA(*l1);
     int outside;
     if (pmem_refs(t) > 1 &&
         entries_in(t, ends[k] & ~(L0_SPAN - 1), begin, end, &outside) > 0 &&
@@ -327,7 +338,7 @@ destroy_visit(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level)
     panic("uvm: superpage at %p in a user table", (void *)va);
   if (level != 1)
     return PGTBL_WALK_ON;
-  pagetable_t t = (pagetable_t)PTE2PA(*pte);
+  pagetable_t t = (pagetable_t)PTE2KVA(*pte);
   if (va + L0_SPAN > TRAPFRAME)
     for (int i = 0; i < PT_ENTRIES; i++)
       if (va + (uint64)i * PGSIZE >= TRAPFRAME)
@@ -344,7 +355,7 @@ uvm_destroy_pgtbl(pagetable_t pt)
 
   if (pt == NULL)
     return;
-  pgtbl_walk_range(pt, 0, PGTBL_VA_END, &w);
+  pgtbl_walk_range(pt, 0, UVM_WALK_END, &w);
   pmem_free(pt);
 }
 
@@ -376,7 +387,7 @@ static int
 fork_table(struct fork_walk *f, pte_t *from_l1, uint64 va)
 {
   struct uvm *to = f->to;
-  pagetable_t from = (pagetable_t)PTE2PA(*from_l1);
+  pagetable_t from = (pagetable_t)PTE2KVA(*from_l1);
 
   if (!uvm_fork_copies && va + L0_SPAN <= TRAPFRAME) {
     pte_t *l1 = pgtbl_walk_level(to->pt, va, 1, 1, to->id);
@@ -413,8 +424,8 @@ fork_table(struct fork_walk *f, pte_t *from_l1, uint64 va)
       void *page = pmem_alloc(PMEM_USER, to->id);
       if (page == NULL)
         return PGTBL_WALK_STOP;
-      uvm_copy_page(page, (void *)PTE2PA(pte));
-      child[i] = PA2PTE(page) | PTE_FLAGS(pte);
+      uvm_copy_page(page, (void *)PTE2KVA(pte));
+      child[i] = KVA2PTE(page) | PTE_FLAGS(pte);
       continue;
     }
     if (pte & PTE_W) {
@@ -422,7 +433,7 @@ fork_table(struct fork_walk *f, pte_t *from_l1, uint64 va)
       from[i] = pte;
       f->protected = 1;
     }
-    pmem_get((void *)PTE2PA(pte));
+    pmem_get((void *)PTE2KVA(pte));
     child[i] = pte;
   }
   return PGTBL_WALK_SKIP;
@@ -509,7 +520,7 @@ uvm_map_zeroed(struct uvm *vm, uint64 va, uint64 size, uint64 perm)
     void *page = pmem_alloc(PMEM_USER, vm->id);
     if (page == NULL)
       return -1;
-    if (pgtbl_map(vm->pt, a, (uint64)page, PGSIZE, perm | PTE_U | PTE_A | PTE_D,
+    if (pgtbl_map(vm->pt, a, KPA(page), PGSIZE, perm | PTE_U | PTE_A | PTE_D,
                   vm->id) != 0) {
       pmem_free(page);
       return -1;
@@ -531,10 +542,10 @@ unmap_visit(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level)
 
   if (e & PTE_LEAF_MASK) {
     *pte = 0;
-    tlb_gather_page(&u->g, PTE2PA(e), 0);
+    tlb_gather_page(&u->g, PTE2KVA(e), 0);
     return PGTBL_WALK_ON;
   }
-  pagetable_t t = (pagetable_t)PTE2PA(e);
+  pagetable_t t = (pagetable_t)PTE2KVA(e);
   if (level != 1 || pmem_refs(t) == 1)
     return PGTBL_WALK_ON;
   /* A shared table is never written: it goes whole (one reference), or
@@ -645,8 +656,8 @@ print_visit(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level)
   printf("%s%d: pte %p pa %p %c%c%c%c%s", indent[level], (int)PX(level, va),
          (void *)e, (void *)PTE2PA(e), e & PTE_R ? 'r' : '-', e & PTE_W ? 'w' : '-',
          e & PTE_X ? 'x' : '-', e & PTE_U ? 'u' : '-', e & PTE_COW ? " cow" : "");
-  if (level == 1 && pmem_refs((void *)PTE2PA(e)) > 1)
-    printf(" shared by %d", (int)pmem_refs((void *)PTE2PA(e)));
+  if (level == 1 && pmem_refs((void *)PTE2KVA(e)) > 1)
+    printf(" shared by %d", (int)pmem_refs((void *)PTE2KVA(e)));
   printf("\n");
   return 0;
 }
@@ -666,7 +677,7 @@ uvm_print(struct uvm *vm)
   printf("page table %p\n", (void *)vm->pt);
   struct pgtbl_walker w = { print_visit, NULL, NULL };
   if (vm->pt != NULL)
-    pgtbl_walk_range(vm->pt, 0, PGTBL_VA_END, &w);
+    pgtbl_walk_range(vm->pt, 0, UVM_WALK_END, &w);
   release(&vm->lock);
 }
 
@@ -676,11 +687,11 @@ audit_visit(struct pgtbl_walker *w, pte_t *pte, uint64 va, int level)
   /* A level-0 table shared since a fork is found once per space, its
    * pages once: through the first space that reaches it. */
   if (!(*pte & PTE_LEAF_MASK))
-    return audit_page(w->arg, PTE2PA(*pte), PMEM_PGTBL, level == 1) > 1
+    return audit_page(w->arg, PTE2KVA(*pte), PMEM_PGTBL, level == 1) > 1
                ? PGTBL_WALK_SKIP
                : PGTBL_WALK_ON;
   if (va < TRAPFRAME)
-    audit_page(w->arg, PTE2PA(*pte), PMEM_USER, 0);
+    audit_page(w->arg, PTE2KVA(*pte), PMEM_USER, 0);
   return 0;
 }
 
@@ -694,7 +705,7 @@ uvm_audit_all(struct audit *a)
     acquire(&vm->lock);
     if (vm->pt != NULL) {
       audit_page(a, (uint64)vm->pt, PMEM_PGTBL, 0);
-      pgtbl_walk_range(vm->pt, 0, PGTBL_VA_END, &w);
+      pgtbl_walk_range(vm->pt, 0, UVM_WALK_END, &w);
     }
     for (struct mmap_region_node *r = vm->regions; r != NULL; r = r->next)
       audit_node(a, r);

@@ -27,7 +27,7 @@ load_bytes(struct uvm *vm, uint64 va, const uint8 *src, uint64 n)
     pte_t *pte = pgtbl_walk(vm->pt, va0, 0, 0);
     if (pte == NULL || !(*pte & PTE_V))
       panic("exec: segment page %p not mapped", (void *)va0);
-    memcpy((void *)(PTE2PA(*pte) + off), src, k);
+    memcpy((void *)(PTE2KVA(*pte) + off), src, k);
     src += k;
     va += k;
     n -= k;
@@ -117,7 +117,7 @@ exec(const char *path, char *const *argv)
   struct uvm *nv = uvm_alloc();
   if (nv == NULL)
     return -1;
-  if (uvm_map_trapframe(nv, TRAPFRAME, (uint64)p->trapframe) != 0 ||
+  if (uvm_map_trapframe(nv, TRAPFRAME, p->trapframe) != 0 ||
       (entry = load_elf(nv, elf, size)) == 0 ||
       (sp = push_args(nv, argv, &argc, &uargv)) == 0 ||
       proc_unshare_threads() != 0) {

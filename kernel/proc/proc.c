@@ -33,7 +33,6 @@ static struct spinlock wait_lock;   /* rank LOCK_RANK_WAIT; guards p->parent */
 /* The trampoline depends on every one of these. */
 #define TF_CHECK(field, off) \
   _Static_assert(__builtin_offsetof(struct trapframe, field) == (off), #off)
-TF_CHECK(kernel_satp, TF_KERNEL_SATP);
 TF_CHECK(kernel_sp, TF_KERNEL_SP);
 TF_CHECK(kernel_trap, TF_KERNEL_TRAP);
 TF_CHECK(epc, TF_EPC);
@@ -251,7 +250,7 @@ proc_fork(void)
     return -1;
   }
   if (uvm_copy_pgtbl(p->vm, vm) != 0 ||
-      uvm_map_trapframe(vm, TRAPFRAME, (uint64)np->trapframe) != 0) {
+      uvm_map_trapframe(vm, TRAPFRAME, np->trapframe) != 0) {
     uvm_put(vm);
     proc_unalloc(np);
     return -1;
@@ -286,7 +285,7 @@ proc_clone(uint64 fn, uint64 arg, uint64 stack, uint64 ret)
   struct proc *np = proc_alloc();
   if (np == NULL)
     return -1;
-  if (uvm_map_trapframe(vm, TRAPFRAME_CLONE(np->slot), (uint64)np->trapframe) != 0) {
+  if (uvm_map_trapframe(vm, TRAPFRAME_CLONE(np->slot), np->trapframe) != 0) {
     proc_unalloc(np);
     return -1;
   }

@@ -46,7 +46,6 @@ struct context {
  * TF_* offsets below; proc.c checks they match this struct.
  */
 struct trapframe {
-  uint64 kernel_satp;    /* kernel page table */
   uint64 kernel_sp;      /* top of the process's kernel stack */
   uint64 kernel_trap;    /* usertrap() */
   uint64 epc;            /* user pc */

@@ -53,6 +53,9 @@ scheduler(void)
         p->hart = (int)r_tp();
         c->proc = p;
         swtch(&c->context, &p->context);
+        /* The thread left the hart: so does its table, which must not
+         * outlive the thread's hold on its space (tlb.c). */
+        tlb_unload(NULL);
         c->proc = NULL;
         ran = 1;
       }

@@ -32,7 +32,7 @@ stamp(int hart, uint64 pa, uint64 word)
 static int
 claim(uint64 pa, int set)
 {
-  uint64 idx = (pa - boot_info.ram_base) / PGSIZE;
+  uint64 idx = (KPA(pa) - boot_info.ram_base) / PGSIZE;   /* pa: the page's kernel address */
   uint64 bit = 1ULL << (idx % 64);
 
   if (set)
@@ -142,7 +142,7 @@ pmem_poisons_free_pages_and_zeroes_new_ones(struct selftest_ctx *c)
     }
   if (pmem_kind(p) != PMEM_FREE)
     selftest_fail("freed page has kind %d", pmem_kind(p));
-  if (pmem_kind((void *)KERNBASE) != -1)
+  if (pmem_kind((void *)KVA(KERNBASE)) != -1)
     selftest_fail("kernel text reported as a managed page");
 }
 
@@ -275,7 +275,7 @@ pmem_free_of_unmanaged_address_panics(struct selftest_ctx *c)
 {
   if (!selftest_last_hart(c))
     return;
-  pmem_free((void *)KERNBASE);
+  pmem_free((void *)KVA(KERNBASE));
 }
 
 static void

@@ -46,8 +46,8 @@ usertrap(void)
   csr_write(stvec, (uint64)kernelvec);
 
   struct proc *p = myproc();
-  /* uservec's switch to the kernel table flushed this hart's TLB: it holds
-   * no translation of the space any more, and needs no shootdown. */
+  /* Still in the space's table, but running kernel code only: a shootdown
+   * need not interrupt this hart until it heads back (tlb.c). */
   tlb_leave(p->vm);
   p->trapframe->epc = csr_read(sepc);
   int which = 0, fault = 0;
@@ -62,7 +62,11 @@ usertrap(void)
     /* timer or device */
   } else if (fault_access(scause) != 0 &&
              (fault = uvm_fault(p->vm, csr_read(stval), fault_access(scause))) == 0) {
-    /* a lazy page was mapped */
+    /* A lazy page was mapped, or a copy-on-write page made writable, or
+     * another hart did it first: an entry made valid or given more rights
+     * needs no shootdown, but this hart may still cache what made it
+     * fault (the trap itself no longer flushes anything). */
+    sfence_vma_page(csr_read(stval));
   } else if (fault == FAULT_NOMEM && proc_is_init(p)) {
     /* init must not die (it reaps every orphan): wait a tick for memory
      * and take the fault again, instead of killing it. */
@@ -92,7 +96,6 @@ usertrapret(void)
   intr_off();
   csr_write(stvec, TRAMPOLINE + (uservec - trampoline));
 
-  p->trapframe->kernel_satp = kvm_satp();
   p->trapframe->kernel_sp = p->kstack + KSTACK_SIZE;
   p->trapframe->kernel_trap = (uint64)usertrap;
   p->trapframe->kernel_hartid = r_tp();
@@ -103,13 +106,10 @@ usertrapret(void)
   csr_write(sstatus, sstatus);
   csr_write(sepc, p->trapframe->epc);
 
-  /* From here this hart may cache the space's translations until its next
-   * trap: a shootdown must interrupt it. Set before userret's satp write,
-   * so a PTE cleared after the initiator read the mask is never cached. */
-  tlb_enter(p->vm);
-  uint64 satp = MAKE_SATP(p->vm->pt);
-  void (*ret)(uint64, uint64) =
-      (void (*)(uint64, uint64))(TRAMPOLINE + (userret - trampoline));
-  ret(satp, p->trapframe_va);
+  /* The space's table (loaded if this hart is in another), and no stale
+   * translation of it; from here a shootdown must interrupt this hart. */
+  tlb_load(p->vm);
+  void (*ret)(uint64) = (void (*)(uint64))(TRAMPOLINE + (userret - trampoline));
+  ret(p->trapframe_va);
   __builtin_unreachable();
 }

@@ -14,11 +14,14 @@ Loaded by .gdbinit (tools/gdbinit.in). The command `kernel` lists them:
   vmprint PID    ... and its page table              } the kernel's uvm_print
   uprog NAME     load user program NAME's symbols (linked at 0x1000)
 
-Kernel memory is read with QEMU's gdbstub in physical mode
-(Qqemu.PhyMemMode): the kernel maps RAM one-to-one, so physical and kernel
-virtual addresses agree, and the reads work whatever the selected hart is
-doing (in user mode its satp holds a user page table that maps no kernel
-data). Registers are read outside that mode, so unwinding never sees it.
+Kernel memory is read at its kernel (upper-half) addresses: every page
+table, user or kernel, maps the kernel (kernel/mm/kvm.c), so the reads work
+whatever the selected hart is doing. Page-table entries hold physical
+addresses; the helpers read a page-table page through the kernel's linear
+map, at KVA(pa) = pa + KMAP_BASE (arch/memlayout.h), and print physical
+addresses where the kernel's vmprint does. (A kernel from before the move
+to the upper half mapped RAM one-to-one; for it, reads go through QEMU's
+physical mode, Qqemu.PhyMemMode, as they used to.)
 
 A process is a group of process-table entries, its threads (the leader, made
 by fork or exec, and those made by clone), sharing one struct uvm from mm's
@@ -59,15 +62,31 @@ SUMMARY = """\
 
 # ---- reading the kernel ------------------------------------------------
 
-class KernelMemory:
-    """`with KernelMemory():` makes memory reads physical for its body.
+KMAP_BASE = 0xffffffd000000000   # arch/memlayout.h: the linear map
+KROOT_FIRST = 320                # root entries from here on are the kernel's
 
-    Without QEMU's physical mode (another stub), reads go through the
-    selected hart's MMU as usual and fail if it runs a user page table.
+
+def kernel_offset():
+    """KMAP_BASE if the kernel runs in the upper half (its _entry is linked
+    there), else 0: a kernel that maps RAM one-to-one."""
+    try:
+        entry = int(gdb.parse_and_eval("(unsigned long)&_entry"))
+    except gdb.error:
+        return KMAP_BASE
+    return KMAP_BASE if entry >= KMAP_BASE else 0
+
+
+class KernelMemory:
+    """`with KernelMemory():` makes kernel memory readable for its body.
+
+    With the kernel in the upper half of every table there is nothing to
+    do. For a one-to-one kernel, reads are made physical, since a hart in a
+    user table would not see kernel data; without QEMU's physical mode
+    (another stub) they go through the selected hart's MMU as usual.
     """
 
     def __enter__(self):
-        self.physical = self._mode(1)
+        self.physical = kernel_offset() == 0 and self._mode(1)
         return self
 
     def __exit__(self, *exc):
@@ -232,8 +251,9 @@ def pte_str(pte):
 
 
 def read_table(pa):
-    """The 512 PTEs of the page-table page at physical address pa."""
-    mem = gdb.selected_inferior().read_memory(pa, PGSIZE)
+    """The 512 PTEs of the page-table page at physical address pa (read
+    through the linear map)."""
+    mem = gdb.selected_inferior().read_memory(pa + kernel_offset(), PGSIZE)
     return struct.unpack("<512Q", bytes(mem))
 
 
@@ -275,7 +295,7 @@ def page_refs(pmem, pa):
     """The refs of the page at physical address pa, from its pmem record
     (pmem_refs), or None: not a page pmem manages, or a kernel without
     reference counts."""
-    base, n = int(pmem["base"]), int(pmem["npages"])
+    base, n = int(pmem["base"]) - kernel_offset(), int(pmem["npages"])
     if pa < base or pa >= base + n * PGSIZE or pa % PGSIZE:
         return None
     try:
@@ -350,6 +370,8 @@ def table_lines(pt, level, out, refs_of=None):
         out.append("%s(page table page %s unreadable)" % (indent, hex_p(pt)))
         return
     for i, pte in enumerate(ptes):
+        if level == 2 and i >= KROOT_FIRST and kernel_offset():
+            break                    # the kernel's entries, in every table
         if not pte & PTE_V:
             continue
         pa = (pte >> 10) << 12
@@ -382,7 +404,7 @@ def vm_lines(p):
     lines.append("page table %s" % hex_p(pt))
     if pt != 0:
         pmem = static_var("mm/pmem.c", "pmem")
-        table_lines(pt, 2, lines, lambda pa: page_refs(pmem, pa))
+        table_lines(pt - kernel_offset(), 2, lines, lambda pa: page_refs(pmem, pa))
     return lines
 
 
@@ -720,7 +742,7 @@ pmem_alloc/pmem_free, a fork or a fault, or a bug."""
                         odd.append(i)
                 elif r["refs"] != (0 if r["kind"] == 0 else 1):
                     odd.append(i)
-            base = int(pmem["base"])
+            base = int(pmem["base"]) - kernel_offset()   # physical
             shared = sum(n for refs, n in by_refs.items() if refs > 1)
             shared_tables = [i for i, r in enumerate(records)
                              if r["kind"] == pgtbl_kind and r["refs"] > 1]
@@ -790,7 +812,7 @@ pmem_alloc/pmem_free, a fork or a fault, or a bug."""
             if int(vm["pt"]) == 0:
                 continue
             sid = int(vm["id"])
-            for va, pte, table in user_leaves(int(vm["pt"])):
+            for va, pte, table in user_leaves(int(vm["pt"]) - kernel_offset()):
                 maps.setdefault((pte >> 10) << 12, {}).setdefault(
                     va, {}).setdefault(table, []).append(sid)
 
