@@ -47,6 +47,10 @@ mm_should_fail(int what)
 #define PTE2KVA(pte)   KVA(PTE2PA(pte))
 #define KVA2PTE(kva)   PA2PTE(KPA(kva))
 
+/* The hart the caller runs on (r_tp; the host tests give each thread
+ * one). It may change at any moment unless interrupts are off. */
+int mm_hart(void);
+
 /* ---- pmem.c ---- */
 
 /* Manages every whole page in [begin, end); its own per-page records take

@@ -1,5 +1,6 @@
 /*
- * pmem.c: the physical page allocator, one free list under one spinlock.
+ * pmem.c: the physical page allocator: one shared free list under one
+ * spinlock, and a small cache of free pages per hart in front of it.
  *
  * Each managed page has a struct page_info (kind, owner, free-list link);
  * the array sits in the first pages of the managed range. The free list is
@@ -7,8 +8,25 @@
  * is poison from its first byte to its last, and pmem_alloc can check that
  * nobody wrote to it while it was free.
  *
- * Invariants (under pmem.lock): by_kind[k] counts pages of kind k and they
- * add up to npages; by_kind[PMEM_FREE] == the length of the free list.
+ * Per-hart caches: each hart keeps up to PCACHE_MAX free pages (struct
+ * pcache, under a lock of its own that only that hart takes on the hot
+ * path). pmem_alloc takes the newest page of the caller's cache and
+ * pmem_free gives it back there; the cache refills from, or drains to, the
+ * shared list PCACHE_BATCH pages at a time under pmem.lock, so the shared
+ * lock is taken once per batch, not once per page. A cached page is free
+ * in every sense the rest of the kernel sees: poison throughout, kind
+ * PMEM_FREE in its record, counted in pages_free. When the shared list
+ * runs dry, an allocation takes a page from another hart's cache before it
+ * gives up, so a page in a cache is never out of reach.
+ *
+ * Counts: pmem.by_kind[k] (under pmem.lock) plus every cache's by_kind[k]
+ * (changes made through that cache, under its lock; a page allocated on
+ * one hart and freed on another makes them negative) is the number of
+ * pages of kind k; they add up to npages, and the free ones are the shared
+ * list's plus the caches'. pmem_stat adds them up: exact when no
+ * allocation is under way, as the tests take it. A record's kind and owner
+ * change under whichever lock holds the page (the shared list's or a
+ * cache's); readers load them atomically.
  *
  * Reference counts: an allocated page has refs >= 1, the number of page
  * tables that map it (copy-on-write fork shares user pages), 1 for every
@@ -36,8 +54,8 @@ const char *const pmem_kind_names[PMEM_NKINDS] = PMEM_KIND_NAMES;
 
 struct page_info {
   uint32 next;     /* [lock] next free page index, NO_PAGE at the end */
-  uint8 kind;      /* [lock] enum pmem_kind */
-  int32 owner;     /* [lock] who allocated it: a space id, a pid, 0 */
+  uint8 kind;      /* [a] enum pmem_kind */
+  int32 owner;     /* [a] who allocated it: a space id, a pid, 0 */
   uint32 refs;     /* [a] page tables mapping it (1 for any other use) */
   uint32 audited;  /* [audit lock] times the audit found it */
 };
@@ -52,6 +70,34 @@ static struct {
   uint64 shared;                   /* [a] user pages with refs > 1 */
   uint64 shared_in_tables;         /* [a] leaves of shared level-0 tables */
 } pmem;
+
+#define PCACHE_MAX   32     /* free pages a hart keeps */
+#define PCACHE_BATCH 16     /* pages moved to or from the shared list at once */
+
+struct pcache {
+  struct spinlock lock;            /* rank LOCK_RANK_PCACHE, below pmem's */
+  uint32 n;                        /* [lock] pages held */
+  uint32 page[PCACHE_MAX];         /* [lock] their indexes, the newest last */
+  int64 by_kind[PMEM_NKINDS];      /* [lock, read atomically] count changes */
+} __attribute__((aligned(64)));
+
+static struct pcache pcache[NCPU];
+
+static void
+set_record(struct page_info *pi, int kind, int owner, uint32 refs)
+{
+  __atomic_store_n(&pi->kind, (uint8)kind, __ATOMIC_RELAXED);
+  __atomic_store_n(&pi->owner, owner, __ATOMIC_RELAXED);
+  __atomic_store_n(&pi->refs, refs, __ATOMIC_RELAXED);
+}
+
+/* A page changes kind through cache c. => holds c->lock. */
+static void
+count_change(struct pcache *c, int from, int to)
+{
+  __atomic_store_n(&c->by_kind[from], c->by_kind[from] - 1, __ATOMIC_RELAXED);
+  __atomic_store_n(&c->by_kind[to], c->by_kind[to] + 1, __ATOMIC_RELAXED);
+}
 
 void
 pmem_init(uint64 begin, uint64 end)
@@ -72,6 +118,11 @@ pmem_init(uint64 begin, uint64 end)
   pmem.npages = n;
   pmem.free_head = NO_PAGE;
   memset(pmem.by_kind, 0, sizeof(pmem.by_kind));
+  for (int h = 0; h < NCPU; h++) {
+    spinlock_init(&pcache[h].lock, "pmem_cache", LOCK_RANK_PCACHE);
+    pcache[h].n = 0;
+    memset(pcache[h].by_kind, 0, sizeof(pcache[h].by_kind));
+  }
 
   /* Push in reverse so the lowest page is handed out first. */
   for (uint64 i = n; i-- > 0;) {
@@ -97,18 +148,73 @@ pmem_index(void *pa)
 }
 
 /* Checks that the page still holds nothing but poison, zeroing it in the
- * same pass: one trip through the page on the allocation hot path. */
+ * same pass: one trip through the page on the allocation hot path, eight
+ * words a turn (on QEMU a loop turn costs far more than a word). */
 static void
 check_poison_and_zero(uint64 *page)
 {
   const uint64 poison = 0x0101010101010101ULL * PMEM_POISON_BYTE;
 
-  for (uint64 i = 0; i < PGSIZE / sizeof(uint64); i++) {
-    if (page[i] != poison)
-      panic("pmem: free page %p written at offset %d after free",
-            (void *)page, (int)(i * sizeof(uint64)));
-    page[i] = 0;
+  for (uint64 *w = page; w < page + PGSIZE / sizeof(uint64); w += 8) {
+    if (((w[0] ^ poison) | (w[1] ^ poison) | (w[2] ^ poison) | (w[3] ^ poison) |
+         (w[4] ^ poison) | (w[5] ^ poison) | (w[6] ^ poison) | (w[7] ^ poison)) != 0) {
+      for (int k = 0; k < 8; k++)
+        if (w[k] != poison)
+          panic("pmem: free page %p written at offset %d after free", (void *)page,
+                (int)((uint64)(w + k - page) * sizeof(uint64)));
+    }
+    w[0] = w[1] = w[2] = w[3] = w[4] = w[5] = w[6] = w[7] = 0;
   }
+}
+
+/* Moves up to PCACHE_BATCH pages from the shared list into c.
+ * => holds c->lock; takes pmem.lock. */
+static void
+refill(struct pcache *c)
+{
+  acquire(&pmem.lock);
+  while (c->n < PCACHE_BATCH && pmem.free_head != NO_PAGE) {
+    uint32 i = pmem.free_head;
+    pmem.free_head = pmem.info[i].next;
+    pmem.info[i].next = NO_PAGE;
+    pmem.by_kind[PMEM_FREE]--;
+    c->page[c->n++] = i;
+    __atomic_store_n(&c->by_kind[PMEM_FREE], c->by_kind[PMEM_FREE] + 1,
+                     __ATOMIC_RELAXED);
+  }
+  release(&pmem.lock);
+}
+
+/* Moves c's PCACHE_BATCH oldest pages to the shared list.
+ * => holds c->lock; takes pmem.lock. */
+static void
+drain(struct pcache *c)
+{
+  acquire(&pmem.lock);
+  for (uint32 k = 0; k < PCACHE_BATCH; k++) {
+    uint32 i = c->page[k];
+    pmem.info[i].next = pmem.free_head;
+    pmem.free_head = i;
+  }
+  pmem.by_kind[PMEM_FREE] += PCACHE_BATCH;
+  release(&pmem.lock);
+  __atomic_store_n(&c->by_kind[PMEM_FREE], c->by_kind[PMEM_FREE] - PCACHE_BATCH,
+                   __ATOMIC_RELAXED);
+  c->n -= PCACHE_BATCH;
+  memmove(c->page, c->page + PCACHE_BATCH, c->n * sizeof(c->page[0]));
+}
+
+/* Takes a free page out of c for kind and owner: its index, or NO_PAGE if
+ * c is empty. => holds c->lock. */
+static uint32
+take(struct pcache *c, int kind, int owner)
+{
+  if (c->n == 0)
+    return NO_PAGE;
+  uint32 i = c->page[--c->n];
+  set_record(&pmem.info[i], kind, owner, 1);
+  count_change(c, PMEM_FREE, kind);
+  return i;
 }
 
 void *
@@ -119,22 +225,27 @@ pmem_alloc(int kind, int owner)
   if (mm_should_fail(FAIL_PAGES))
     return NULL;
 
-  acquire(&pmem.lock);
-  uint32 i = pmem.free_head;
-  if (i == NO_PAGE) {
-    release(&pmem.lock);
-    return NULL;
+  /* The hart may change before the lock is ours: then it uses another
+   * hart's cache this once, which is only slower. */
+  int me = mm_hart();
+  struct pcache *c = &pcache[me];
+  acquire(&c->lock);
+  if (c->n == 0)
+    refill(c);
+  uint32 i = take(c, kind, owner);
+  release(&c->lock);
+  /* The shared list is empty too: a page in another hart's cache. */
+  for (int h = 0; h < NCPU && i == NO_PAGE; h++) {
+    if (h == me)
+      continue;
+    acquire(&pcache[h].lock);
+    i = take(&pcache[h], kind, owner);
+    release(&pcache[h].lock);
   }
-  pmem.free_head = pmem.info[i].next;
-  pmem.info[i].next = NO_PAGE;
-  pmem.info[i].kind = (uint8)kind;
-  pmem.info[i].owner = owner;
-  pmem.info[i].refs = 1;
-  pmem.by_kind[PMEM_FREE]--;
-  pmem.by_kind[kind]++;
-  release(&pmem.lock);
+  if (i == NO_PAGE)
+    return NULL;
 
-  /* The page is ours alone now: check and clear it outside the lock. */
+  /* The page is ours alone now: check and clear it outside the locks. */
   uint64 *page = (uint64 *)(pmem.base + (uint64)i * PGSIZE);
   check_poison_and_zero(page);
   return page;
@@ -148,24 +259,25 @@ pmem_free(void *pa)
   if (i < 0)
     panic("pmem: free of %p, not a managed page", pa);
   /* Poison first, outside the lock. If this is a double free, the page is
-   * already poison and on the list, so writing poison again harms nothing
-   * before the check below catches it. */
+   * already poison and free, so writing poison again harms nothing before
+   * the check below catches it. */
   memset(pa, PMEM_POISON_BYTE, PGSIZE);
 
-  acquire(&pmem.lock);
+  struct pcache *c = &pcache[mm_hart()];
+  acquire(&c->lock);
   struct page_info *pi = &pmem.info[i];
-  if (pi->kind == PMEM_FREE)
+  int kind = __atomic_load_n(&pi->kind, __ATOMIC_RELAXED);
+  if (kind == PMEM_FREE)
     panic("pmem: double free of %p", pa);
-  if (pi->refs != 1)
-    panic("pmem: free of %p, which %d page tables map", pa, (int)pi->refs);
-  pi->refs = 0;
-  pmem.by_kind[pi->kind]--;
-  pmem.by_kind[PMEM_FREE]++;
-  pi->kind = PMEM_FREE;
-  pi->owner = 0;
-  pi->next = pmem.free_head;
-  pmem.free_head = (uint32)i;
-  release(&pmem.lock);
+  uint32 refs = __atomic_load_n(&pi->refs, __ATOMIC_RELAXED);
+  if (refs != 1)
+    panic("pmem: free of %p, which %d page tables map", pa, (int)refs);
+  set_record(pi, PMEM_FREE, 0, 0);
+  count_change(c, kind, PMEM_FREE);
+  if (c->n == PCACHE_MAX)
+    drain(c);
+  c->page[c->n++] = (uint32)i;
+  release(&c->lock);
 }
 
 /* The record of the managed page at pa. => panics if there is none. */
@@ -242,9 +354,7 @@ pmem_kind(void *pa)
 
   if (i < 0)
     return -1;
-  acquire(&pmem.lock);
-  kind = pmem.info[i].kind;
-  release(&pmem.lock);
+  kind = __atomic_load_n(&pmem.info[i].kind, __ATOMIC_RELAXED);
   return kind;
 }
 
@@ -256,9 +366,7 @@ pmem_owner(void *pa)
 
   if (i < 0)
     return -1;
-  acquire(&pmem.lock);
-  owner = pmem.info[i].owner;
-  release(&pmem.lock);
+  owner = __atomic_load_n(&pmem.info[i].owner, __ATOMIC_RELAXED);
   return owner;
 }
 
@@ -268,9 +376,13 @@ pmem_stat(struct memstat *m)
 {
   acquire(&pmem.lock);
   m->pages_total = pmem.npages;
-  for (int k = 0; k < PMEM_NKINDS; k++)
-    m->pages_by_kind[k] = pmem.by_kind[k];
-  m->pages_free = pmem.by_kind[PMEM_FREE];
+  for (int k = 0; k < PMEM_NKINDS; k++) {
+    int64 n = (int64)pmem.by_kind[k];
+    for (int h = 0; h < NCPU; h++)
+      n += __atomic_load_n(&pcache[h].by_kind[k], __ATOMIC_RELAXED);
+    m->pages_by_kind[k] = (uint64)n;
+  }
+  m->pages_free = m->pages_by_kind[PMEM_FREE];
   m->pages_shared = __atomic_load_n(&pmem.shared, __ATOMIC_RELAXED) +
                     __atomic_load_n(&pmem.shared_in_tables, __ATOMIC_RELAXED);
   release(&pmem.lock);
@@ -281,10 +393,8 @@ pmem_record(uint64 i, int *owner, uint64 *pa)
 {
   if (i >= pmem.npages)
     return -1;
-  acquire(&pmem.lock);
-  int kind = pmem.info[i].kind;
-  *owner = pmem.info[i].owner;
-  release(&pmem.lock);
+  int kind = __atomic_load_n(&pmem.info[i].kind, __ATOMIC_RELAXED);
+  *owner = __atomic_load_n(&pmem.info[i].owner, __ATOMIC_RELAXED);
   *pa = pmem.base + i * PGSIZE;
   return kind;
 }

@@ -64,6 +64,12 @@ static uint64 ack[NCPU];           /* [a] last request hart h served */
 static uint64 shootdowns;          /* [a] tlb_shootdown calls */
 static uint64 ipis;                /* [a] software interrupts sent */
 
+int
+mm_hart(void)
+{
+  return (int)r_tp();
+}
+
 void
 tlb_load(struct uvm *vm)
 {

@@ -19,6 +19,9 @@
  *   LOCK_RANK_VM         one process's address space (page table, regions, brk)
  *   LOCK_RANK_PRINTF     console output (printf)
  *   LOCK_RANK_TEST       locks that only self-tests use
+ *   LOCK_RANK_PCACHE     one hart's cache of free pages (pmem.c); taken
+ *                        before the shared pmem lock when a cache refills
+ *                        or drains, never two at once
  *   LOCK_RANK_POOL       the mmap_region_node pool        (leaf)
  *   LOCK_RANK_PMEM       the physical page allocator      (leaf, same rank:
  *                        holding one forbids taking the other)
@@ -51,6 +54,7 @@ enum lock_rank {
   LOCK_RANK_VM        = 40,
   LOCK_RANK_PRINTF    = 80,
   LOCK_RANK_TEST      = 85,
+  LOCK_RANK_PCACHE    = 88,
   LOCK_RANK_POOL      = 90,
   LOCK_RANK_PMEM      = 90,
 };

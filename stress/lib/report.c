@@ -158,7 +158,7 @@ stress_print_metrics(const char *who, uint64 ticks, const struct stress_metric *
 void
 stress_print_locks(const char *who, const struct lockstat *base, int nbase)
 {
-  static const char *const watched[] = { "pmem", "mmap_pool", "uvm" };
+  static const char *const watched[] = { "pmem", "pmem_cache", "mmap_pool", "uvm" };
   static struct lockstat now[LOCKSTAT_CLASSES];
   int n = lockstat(now, LOCKSTAT_CLASSES);
 

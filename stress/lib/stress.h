@@ -71,7 +71,8 @@ void stress_print_baseline(const char *who, const struct memstat *base);
 void stress_settle(const struct memstat *base);
 /* Prints how contended the allocator and address-space locks were since
  * base (a lockstat snapshot of nbase classes): acquires, contended
- * acquires and spins per acquire of pmem, mmap_pool and uvm. */
+ * acquires and spins per acquire of pmem (the shared free list),
+ * pmem_cache (the harts' page caches), mmap_pool and uvm. */
 void stress_print_locks(const char *who, const struct lockstat *base, int nbase);
 
 /* Settles, prints the leak report against base and the kernel audit, and

@@ -101,6 +101,12 @@ audit_node(struct audit *a, const struct mmap_region_node *n)
   a->nodes++;
 }
 
+int
+mm_hart(void)
+{
+  return my_hart;
+}
+
 void push_off(void) {}
 void pop_off(void) {}
 

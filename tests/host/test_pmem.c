@@ -231,6 +231,114 @@ threads_never_share_a_page_and_counts_return(void)
         "free %llu -> %llu", before.pages_free, after.pages_free);
 }
 
+/* ---- per-hart caches ---- */
+
+#define MAX_PAGES (ARENA_BYTES / PGSIZE)
+static void *all[MAX_PAGES];
+
+/* Pages freed on one hart sit in its cache (and the shared list): another
+ * hart still gets every one of them, the cached ones last, by taking them
+ * from that cache; pages_free counts the cached pages all along. */
+static void
+a_page_in_another_harts_cache_is_not_lost(void)
+{
+  struct memstat m;
+  int n = 0, again = 0;
+
+  fresh_pmem();
+  shim_set_hart(0);
+  while ((all[n] = pmem_alloc(PMEM_OTHER, 1)) != NULL)
+    n++;
+  shim_set_hart(1);
+  for (int i = 0; i < n; i++)
+    pmem_free(all[i]);
+  pmem_stat(&m);
+  CHECK(m.pages_free == (uint64)n && m.pages_by_kind[PMEM_OTHER] == 0,
+        "after freeing %d pages on hart 1: %llu free, %llu in use", n, m.pages_free,
+        m.pages_by_kind[PMEM_OTHER]);
+  shim_set_hart(2);
+  while ((all[again] = pmem_alloc(PMEM_OTHER, 2)) != NULL)
+    again++;
+  CHECK(again == n, "hart 2 got %d of the %d pages", again, n);
+  for (int i = 0; i < again; i++)
+    pmem_free(all[i]);
+  shim_set_hart(0);
+  pmem_stat(&m);
+  CHECK(m.pages_free == m.pages_total, "%llu free of %llu", m.pages_free, m.pages_total);
+}
+
+/* Pages handed from thread to thread (allocated on one hart, freed on
+ * another) through a shared stack: the caches' counts stay exact and no
+ * page is ever handed out twice. */
+static pthread_mutex_t handoff_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64 *handoff[THREADS * HELD_MAX];
+static int nhandoff;
+
+static void *
+handoff_worker(void *arg)
+{
+  int t = (int)(intptr_t)arg;
+
+  shim_set_hart(t);
+  for (int r = 0; r < ROUNDS; r++) {
+    uint64 *p = NULL;
+    if (r % 2 == 0 && (p = pmem_alloc(PMEM_PIPE, t + 1)) != NULL) {
+      size_t idx = ((uintptr_t)p - (uintptr_t)arena) / PGSIZE;
+      uint8_t expect = 0;
+      if (!__atomic_compare_exchange_n(&owner_of[idx], &expect, (uint8_t)(t + 1), 0,
+                                       __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        __atomic_add_fetch(&worker_errors, 1, __ATOMIC_RELAXED);
+      p[0] = (uint64)t;
+      pthread_mutex_lock(&handoff_lock);
+      if (nhandoff < (int)(sizeof(handoff) / sizeof(handoff[0]))) {
+        handoff[nhandoff++] = p;
+        p = NULL;
+      }
+      pthread_mutex_unlock(&handoff_lock);
+    } else {
+      pthread_mutex_lock(&handoff_lock);
+      if (nhandoff > 0)
+        p = handoff[--nhandoff];
+      pthread_mutex_unlock(&handoff_lock);
+    }
+    if (p != NULL) {
+      size_t idx = ((uintptr_t)p - (uintptr_t)arena) / PGSIZE;
+      __atomic_store_n(&owner_of[idx], 0, __ATOMIC_RELEASE);
+      pmem_free(p);
+    }
+  }
+  return NULL;
+}
+
+static void
+pages_freed_on_other_harts_keep_the_counts_exact(void)
+{
+  pthread_t th[THREADS];
+  struct memstat before, after;
+
+  fresh_pmem();
+  memset(owner_of, 0, sizeof(owner_of));
+  worker_errors = 0;
+  nhandoff = 0;
+  pmem_stat(&before);
+  for (int t = 0; t < THREADS; t++)
+    pthread_create(&th[t], NULL, handoff_worker, (void *)(intptr_t)t);
+  for (int t = 0; t < THREADS; t++)
+    pthread_join(th[t], NULL);
+  while (nhandoff > 0)
+    pmem_free(handoff[--nhandoff]);
+  pmem_stat(&after);
+  CHECK(worker_errors == 0, "%d pages handed out twice", worker_errors);
+  CHECK(after.pages_free == before.pages_free && after.pages_by_kind[PMEM_PIPE] == 0,
+        "free %llu -> %llu, pipe pages %llu", before.pages_free, after.pages_free,
+        after.pages_by_kind[PMEM_PIPE]);
+  uint64 sum = 0;
+  for (int k = 0; k < PMEM_NKINDS; k++)
+    sum += after.pages_by_kind[k];
+  CHECK(sum == after.pages_total, "the kinds add up to %llu of %llu", sum,
+        after.pages_total);
+}
+
 int
 main(void)
 {
@@ -249,6 +357,10 @@ main(void)
       write_after_free_is_caught_at_the_next_alloc },
     { "pmem_threads_never_share_a_page_and_counts_return",
       threads_never_share_a_page_and_counts_return },
+    { "pmem_a_page_in_another_harts_cache_is_not_lost",
+      a_page_in_another_harts_cache_is_not_lost },
+    { "pmem_pages_freed_on_other_harts_keep_the_counts_exact",
+      pages_freed_on_other_harts_keep_the_counts_exact },
   };
 
   arena = aligned_alloc(PGSIZE, ARENA_BYTES);

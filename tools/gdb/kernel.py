@@ -658,7 +658,9 @@ class Pmem(gdb.Command):
 Usage: pmem             the counts
        pmem shared      ... and every shared user page (see below)
        pmem user        ... and every user page
-Reads pmem (kernel/mm/pmem.c) without taking its lock. The words are
+Reads pmem (kernel/mm/pmem.c) without taking its locks; the counts are
+the shared ones plus each hart's page cache's (pcache: a cached page is
+free). The words are
 memstat's: pages_total, pages_free, then one line per kind of page named
 as in PMEM_KIND_NAMES (uapi/memstat.h), then pages_shared, the same
 numbers memstat returns. pages_shared is pmem.shared + pmem.shared_in_tables
@@ -707,6 +709,14 @@ pmem_alloc/pmem_free, a fork or a fault, or a bug."""
             pmem = static_var("mm/pmem.c", "pmem")
             by_kind = pmem["by_kind"]
             counts = [int(by_kind[k]) for k in range(array_len(by_kind))]
+            # Plus what went through each hart's cache (pmem.c, pcache).
+            try:
+                caches = static_var("mm/pmem.c", "pcache")
+            except gdb.error:
+                caches = None
+            for h in range(array_len(caches) if caches is not None else 0):
+                for k in range(len(counts)):
+                    counts[k] += int(caches[h]["by_kind"][k])
             names = kind_names()
             total = int(pmem["npages"])
             if total == 0:
