@@ -127,7 +127,7 @@ cow_break(struct uvm *vm, uint64 va0)
   }
   if (still && pte != NULL) {
     *pte = KVA2PTE(page) | ((PTE_FLAGS(*pte) | PTE_W) & ~PTE_COW);
-    tlb_shootdown(vm);
+    tlb_shootdown_range(vm, va0, va0 + PGSIZE);
     pmem_put((void *)old);              /* the PTE's reference */
     page = NULL;
     __atomic_add_fetch(&cow_faults, 1, __ATOMIC_RELAXED);

@@ -322,6 +322,7 @@ struct uvm {
 #define TLB_GATHER_MAX 64
 struct tlb_gather {
   struct uvm *vm;
+  uint64 begin, end;           /* the user range the PTEs were in (0, 0: any) */
   int n;
   uint64 pa[TLB_GATHER_MAX];   /* low bit set: a page-table page */
 };
@@ -459,8 +460,8 @@ void tlb_leave(struct uvm *vm);
  * in the scheduler when a thread leaves the hart. */
 void tlb_unload(struct uvm *vm);
 
-/* Starts an empty batch for vm. */
-void tlb_gather_init(struct tlb_gather *g, struct uvm *vm);
+/* Starts an empty batch for vm, for PTEs of [begin, end) (0, 0: any). */
+void tlb_gather_init(struct tlb_gather *g, struct uvm *vm, uint64 begin, uint64 end);
 /* Adds the page at pa (is_table: a page-table page, freed; else a user
  * page, put), finishing the batch first if it is full.
  * => the caller cleared the PTE that maps it; holds vm->lock. */
@@ -477,6 +478,9 @@ void tlb_gather_finish(struct tlb_gather *g);
  * the requests sent to this hart while it waits. */
 void tlb_shootdown(struct uvm *vm);
 void tlb_shootdown_tables(struct uvm *vm);
+/* tlb_shootdown for PTEs of [begin, end) only: this hart flushes just those
+ * pages if they are few (the others flush all). */
+void tlb_shootdown_range(struct uvm *vm, uint64 begin, uint64 end);
 
 /* Serves the flush requests sent to this hart; acquire() calls it while
  * it spins, so a hart waiting for a lock never holds up a shootdown.

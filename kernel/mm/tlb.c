@@ -151,21 +151,36 @@ tlb_intr(void)
   serve_requests();
 }
 
-/* The shootdown itself: the harts of *mask (vm->harts or vm->loaded). */
+/* Flushing a few pages one by one costs this hart far less than a full
+ * flush, which on QEMU drops every translation the kernel uses too. */
+#define FLUSH_PAGES_MAX 8
+
+/* The shootdown itself: the harts of *mask (vm->harts or vm->loaded).
+ * This hart flushes [begin, end) page by page if it is short, else all;
+ * the others flush all. */
 static void
-shootdown(struct uvm *vm, uint64 *mask_of)
+shootdown(struct uvm *vm, uint64 *mask_of, uint64 begin, uint64 end)
 {
   uint64 want[NCPU];
 
   __atomic_add_fetch(&shootdowns, 1, __ATOMIC_RELAXED);
   /* The PTE stores, then the count, then the mask (tlb_load's mirror). */
   __sync_synchronize();
-  __atomic_add_fetch(&vm->tlb_gen, 1, __ATOMIC_SEQ_CST);
+  uint64 gen = __atomic_add_fetch(&vm->tlb_gen, 1, __ATOMIC_SEQ_CST);
   uint64 mask = __atomic_load_n(mask_of, __ATOMIC_SEQ_CST);
 
   push_off();
   int me = (int)r_tp();
-  sfence_vma();
+  if (end > begin && end - begin <= FLUSH_PAGES_MAX * PGSIZE) {
+    for (uint64 va = begin; va < end; va += PGSIZE)
+      sfence_vma_page(va);
+  } else {
+    sfence_vma();
+  }
+  /* If no other shootdown of vm came since this hart's last flush, this
+   * one leaves nothing stale here: tlb_load need not flush again. */
+  if (loaded_vm[me] == vm && seen_gen[me] == gen - 1)
+    seen_gen[me] = gen;
   uint64 remote = mask & ~(1UL << me);
 #ifdef DEBUG_NO_SHOOTDOWN
   remote = 0;   /* `make NO_SHOOTDOWN=1`: other harts keep stale entries */
@@ -198,20 +213,28 @@ shootdown(struct uvm *vm, uint64 *mask_of)
 void
 tlb_shootdown(struct uvm *vm)
 {
-  shootdown(vm, &vm->harts);
+  shootdown(vm, &vm->harts, 0, 0);
+}
+
+void
+tlb_shootdown_range(struct uvm *vm, uint64 begin, uint64 end)
+{
+  shootdown(vm, &vm->harts, begin, end);
 }
 
 void
 tlb_shootdown_tables(struct uvm *vm)
 {
-  shootdown(vm, &vm->loaded);
+  shootdown(vm, &vm->loaded, 0, 0);
 }
 
 void
-tlb_gather_init(struct tlb_gather *g, struct uvm *vm)
+tlb_gather_init(struct tlb_gather *g, struct uvm *vm, uint64 begin, uint64 end)
 {
   g->vm = vm;
   g->n = 0;
+  g->begin = begin;
+  g->end = end;
 }
 
 void
@@ -233,7 +256,7 @@ tlb_gather_finish(struct tlb_gather *g)
   if (tables)
     tlb_shootdown_tables(g->vm);
   else
-    tlb_shootdown(g->vm);
+    tlb_shootdown_range(g->vm, g->begin, g->end);
   for (int i = 0; i < g->n; i++) {
     void *pa = (void *)(g->pa[i] & ~(uint64)GATHER_TABLE);
     if (g->pa[i] & GATHER_TABLE)

@@ -116,7 +116,7 @@ uvm_map_trapframe(struct uvm *vm, uint64 va, void *tf)
   /* The walker's addresses are not sign-extended (mm.h). */
   uint64 wva = va & (PGTBL_VA_END - 1);
 
-  tlb_gather_init(&g, vm);
+  tlb_gather_init(&g, vm, 0, 0);
   acquire(&vm->lock);
   int rc = pgtbl_map(vm->pt, va, KPA(tf), PGSIZE, PTE_R | PTE_W | PTE_A | PTE_D, vm->id);
   if (rc != 0) {
@@ -577,7 +577,7 @@ uvm_unmap_range(struct uvm *vm, uint64 begin, uint64 end)
     panic("uvm: unmap without the vm lock");
   if (begin >= end || end > TRAPFRAME || (begin | end) & (PGSIZE - 1))
     panic("uvm: unmap %p..%p", (void *)begin, (void *)end);
-  tlb_gather_init(&u.g, vm);
+  tlb_gather_init(&u.g, vm, begin, end);
   struct pgtbl_walker w = { unmap_visit, unmap_drop_table, &u };
   pgtbl_walk_range(vm->pt, begin, end, &w);
   tlb_gather_finish(&u.g);
