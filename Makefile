@@ -40,7 +40,7 @@ $(call check_number,DURATION,1,86400)
 $(call check_number,ICOUNT_SHIFT,0,10)
 # The on/off knobs: empty, 0 or 1, so a typo never builds a normal kernel.
 check_flag = $(if $(filter-out 0 1,$($(1))),$(error $(1)=$($(1)): must be 1 (on) or 0 (off)))
-$(foreach f,LEAK INVERT_LOCKS NO_SHOOTDOWN COW_NO_FLUSH DETERMINISTIC,$(call check_flag,$(f)))
+$(foreach f,LEAK INVERT_LOCKS NO_SHOOTDOWN COW_NO_FLUSH DETERMINISTIC QUICK,$(call check_flag,$(f)))
 MEM_MIB := $(if $(call is_number,$(MEM:%M=%)),$(MEM:%M=%),$(if $(call is_number,$(MEM:%G=%)),$(shell expr $(MEM:%G=%) \* 1024)))
 $(if $(and $(filter %M %G,$(MEM)),$(MEM_MIB),$(call in_range,$(MEM_MIB),64,4096)),,\
   $(error MEM=$(MEM): must be a size like 128M or 1G, from 64M to 4G))
@@ -100,7 +100,7 @@ UBINS := $(addprefix $(UBUILD)/bin/,$(UPROGS_USER) $(UPROGS_STRESS))
 USTRIPPED := $(addprefix $(UBUILD)/stripped/,$(UPROGS_USER) $(UPROGS_STRESS))
 PROGIMAGE := $(UBUILD)/progs.img
 
-.PHONY: print-kernel all kernel deps qemu run stress stress-plot fuzz lockstat qemu-gdb gdb gdbinit test host-test clean help
+.PHONY: print-kernel all kernel deps qemu run stress stress-plot fuzz lockstat bench qemu-gdb gdb gdbinit test host-test clean help
 
 all: kernel
 
@@ -209,6 +209,15 @@ lockstat: kernel
 	@tools/run-qemu.sh $(KERNEL) $(BUILD)/lockstat.log $(QEMU) $(QEMUOPTS) \
 		-append "$(BOOTARGS) -- lockstat stress --seed $(SEED) --duration $(DURATION)"
 
+# Benchmarks: boots the program bench (user/bench.c), prints its table of
+# costs (system call, fault, sbrk, fork, faults per second at 1..CPUS
+# harts, lock contention) and writes it as CSV to
+# build/bench/bench-cpusN[-det].csv (tools/bench.sh). Numbers only: it
+# fails only if the run does. QUICK=1 takes fewer samples (the smoke test).
+bench: kernel
+	@CPUS=$(CPUS) DETERMINISTIC=$(DETERMINISTIC) ICOUNT_SHIFT=$(ICOUNT_SHIFT) \
+		QUICK=$(QUICK) OUT=$(or $(OUT),build/bench) tools/bench.sh
+
 # Draws a run's samples as an SVG (and a PNG if a converter is installed):
 # RUN=build/stress/<run> (the log/CSV name without its ending) or CSV=path;
 # with neither, the newest run in build/stress.
@@ -256,6 +265,8 @@ help:
 	@echo "make stress-plot [RUN=build/stress/<run>]  draw a run (the newest if none)"
 	@echo "make fuzz [SEED=n DURATION=s]    the system-call fuzzer, same report"
 	@echo "make lockstat [SEED=n DURATION=s] a stress run, then each lock class's contention"
+	@echo "make bench       syscall, fault, sbrk, fork, parallel faults, lock contention: one"
+	@echo "                 table, CSV in build/bench/bench-cpusN[-det].csv (DETERMINISTIC=1: instructions)"
 	@echo "make test        every test; ends with 'N passed, N failed'"
 	@echo "make host-test   only the host unit tests (TSan, ASan+UBSan)"
 	@echo "make deps        install the Debian packages the build needs"
