@@ -10,8 +10,9 @@
 #
 # Suites: host unit tests (TSan, ASan+UBSan); in-kernel self-tests at
 # CPUS=1, 2, 4 and 8; the user process tests at CPUS=1 and 4, the thread
-# tests at CPUS=1, 2 and 4, the copy-on-write tests at CPUS=1 and 4; kernel misuse
-# that must panic; short stress runs, a deterministic pair and a leaking
+# tests at CPUS=1, 2 and 4, the copy-on-write tests at CPUS=1 and 4; a short
+# `make bench` that must print every figure; kernel misuse that must panic;
+# short stress runs, a deterministic pair and a leaking
 # build the stress checker must catch; boot facts (parking, device tree, console input, the
 # shell, `make run`); a gdb session on 4 harts.
 set -u
@@ -87,6 +88,7 @@ done
 for cpus in 1 4; do
   suite "cowtests-cpus$cpus" tests/user-tests.sh cowtests "$cpus"
 done
+suite bench tests/bench-tests.sh
 suite stress tests/stress-tests.sh
 suite misuse tests/kernel-misuse.sh
 suite boot tests/kernel-boot.sh
