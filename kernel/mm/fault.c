@@ -154,7 +154,9 @@ uvm_fault(struct uvm *vm, uint64 va, int access)
   if (need == NEED_COPY)
     return cow_break(vm, va0);
   release(&vm->lock);
-  if (need <= 0)
+  if (need == 0)
+    return FAULT_ALREADY;
+  if (need < 0)
     return need;
 
   void *page = pmem_alloc(PMEM_USER, vm->id);   /* zeroed, no lock held */
@@ -164,11 +166,12 @@ uvm_fault(struct uvm *vm, uint64 va, int access)
   acquire(&vm->lock);
   /* While the lock was dropped, munmap or sbrk may have removed the area,
    * or another hart may have installed the page. */
-  int rc = fault_check(vm, va0, access, &perm);
-  if (rc == NEED_COPY)
-    rc = 0;        /* installed by another hart, and shared by a fork since */
-  pte_t *pte = rc == NEED_PAGE ? uvm_private_pte(vm, va0) : NULL;
-  if (rc == NEED_PAGE) {
+  int again = fault_check(vm, va0, access, &perm);
+  int rc = again < 0 ? again : FAULT_ALREADY;  /* 0, NEED_COPY: another hart
+                                                  installed it (and a fork may
+                                                  have shared it since) */
+  if (again == NEED_PAGE) {
+    pte_t *pte = uvm_private_pte(vm, va0);
     if (pte != NULL) {
       if (*pte & PTE_V)
         panic("fault: remap of va %p", (void *)va0);

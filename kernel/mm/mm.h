@@ -433,11 +433,15 @@ void uvm_print(struct uvm *vm);
 void uvm_audit_all(struct audit *a);
 
 /* fault.c: resolves a user access to va. Returns 0 if the access may now
- * proceed (a lazy page was mapped, a shared page was copied for a write or
- * made writable, or another hart already did it), -1 if it violates the
- * address space, FAULT_NOMEM if it is allowed but no page could be had
- * (the caller kills or fails either way).
- * => holds no spinlock. */
+ * proceed because this fault changed a PTE (a lazy page was mapped, a
+ * shared page was copied for a write or made writable); FAULT_ALREADY if
+ * the PTE allowed it already (another hart got there first, or this hart
+ * caches a stale translation: on RISC-V a PTE made valid or given more
+ * rights needs no flush until a hart faults on it, and the caller then
+ * flushes that page); -1 if it violates the address space; FAULT_NOMEM if
+ * it is allowed but no page could be had (the caller kills or fails
+ * either way). => holds no spinlock. */
+#define FAULT_ALREADY 1
 #define FAULT_NOMEM (-2)
 int uvm_fault(struct uvm *vm, uint64 va, int access);
 /* Lazy faults and copy-on-write faults served since boot. */

@@ -66,6 +66,7 @@ static struct {
   uint64 npages;                   /* [I] */
   struct page_info *info;          /* [I] npages records, each [lock] */
   uint32 free_head;                /* [lock] */
+  uint32 free_tail;                /* [lock] the last page, NO_PAGE if empty */
   uint64 by_kind[PMEM_NKINDS];     /* [lock] */
   uint64 shared;                   /* [a] user pages with refs > 1 */
   uint64 shared_in_tables;         /* [a] leaves of shared level-0 tables */
@@ -82,6 +83,16 @@ struct pcache {
 } __attribute__((aligned(64)));
 
 static struct pcache pcache[NCPU];
+
+#if defined(DEBUG_NO_SHOOTDOWN) || defined(DEBUG_COW_NO_FLUSH)
+/* The builds that leave stale translations on purpose (`make NO_SHOOTDOWN=1`,
+ * `COW_NO_FLUSH=1`) send a freed page to the back of the shared list, past
+ * every other free page, instead of the hart's cache, whose next allocation
+ * would hand it out again at once: so a stale store lands in poison, which
+ * the next allocation of the page names, instead of in whatever the page
+ * became (a page table, where it would only surface as a confused panic). */
+#define PMEM_FREE_TO_BACK 1
+#endif
 
 static void
 set_record(struct page_info *pi, int kind, int owner, uint32 refs)
@@ -116,7 +127,7 @@ pmem_init(uint64 begin, uint64 end)
   pmem.info = (struct page_info *)begin;
   pmem.base = begin + info_bytes;
   pmem.npages = n;
-  pmem.free_head = NO_PAGE;
+  pmem.free_head = pmem.free_tail = NO_PAGE;
   memset(pmem.by_kind, 0, sizeof(pmem.by_kind));
   for (int h = 0; h < NCPU; h++) {
     spinlock_init(&pcache[h].lock, "pmem_cache", LOCK_RANK_PCACHE);
@@ -133,6 +144,8 @@ pmem_init(uint64 begin, uint64 end)
     pmem.info[i].audited = 0;
     pmem.info[i].next = pmem.free_head;
     pmem.free_head = (uint32)i;
+    if (pmem.free_tail == NO_PAGE)
+      pmem.free_tail = (uint32)i;
   }
   pmem.by_kind[PMEM_FREE] = n;
 }
@@ -176,6 +189,8 @@ refill(struct pcache *c)
   while (c->n < PCACHE_BATCH && pmem.free_head != NO_PAGE) {
     uint32 i = pmem.free_head;
     pmem.free_head = pmem.info[i].next;
+    if (pmem.free_head == NO_PAGE)
+      pmem.free_tail = NO_PAGE;
     pmem.info[i].next = NO_PAGE;
     pmem.by_kind[PMEM_FREE]--;
     c->page[c->n++] = i;
@@ -185,6 +200,7 @@ refill(struct pcache *c)
   release(&pmem.lock);
 }
 
+#ifndef PMEM_FREE_TO_BACK
 /* Moves c's PCACHE_BATCH oldest pages to the shared list.
  * => holds c->lock; takes pmem.lock. */
 static void
@@ -195,6 +211,8 @@ drain(struct pcache *c)
     uint32 i = c->page[k];
     pmem.info[i].next = pmem.free_head;
     pmem.free_head = i;
+    if (pmem.free_tail == NO_PAGE)
+      pmem.free_tail = i;
   }
   pmem.by_kind[PMEM_FREE] += PCACHE_BATCH;
   release(&pmem.lock);
@@ -203,6 +221,26 @@ drain(struct pcache *c)
   c->n -= PCACHE_BATCH;
   memmove(c->page, c->page + PCACHE_BATCH, c->n * sizeof(c->page[0]));
 }
+#endif
+
+#ifdef PMEM_FREE_TO_BACK
+/* Appends page i to the shared list; it was counted free through c.
+ * => holds c->lock; takes pmem.lock. */
+static void
+queue_at_back(struct pcache *c, uint32 i)
+{
+  acquire(&pmem.lock);
+  pmem.info[i].next = NO_PAGE;
+  if (pmem.free_tail == NO_PAGE)
+    pmem.free_head = i;
+  else
+    pmem.info[pmem.free_tail].next = i;
+  pmem.free_tail = i;
+  pmem.by_kind[PMEM_FREE]++;
+  release(&pmem.lock);
+  __atomic_store_n(&c->by_kind[PMEM_FREE], c->by_kind[PMEM_FREE] - 1, __ATOMIC_RELAXED);
+}
+#endif
 
 /* Takes a free page out of c for kind and owner: its index, or NO_PAGE if
  * c is empty. => holds c->lock. */
@@ -274,9 +312,13 @@ pmem_free(void *pa)
     panic("pmem: free of %p, which %d page tables map", pa, (int)refs);
   set_record(pi, PMEM_FREE, 0, 0);
   count_change(c, kind, PMEM_FREE);
+#ifdef PMEM_FREE_TO_BACK
+  queue_at_back(c, (uint32)i);
+#else
   if (c->n == PCACHE_MAX)
     drain(c);
   c->page[c->n++] = (uint32)i;
+#endif
   release(&c->lock);
 }
 

@@ -151,9 +151,10 @@ tlb_intr(void)
   serve_requests();
 }
 
-/* Flushing a few pages one by one costs this hart far less than a full
- * flush, which on QEMU drops every translation the kernel uses too. */
-#define FLUSH_PAGES_MAX 8
+/* A shootdown of one page flushes only that page on this hart. (On QEMU
+ * every sfence.vma empties the whole TLB, so flushing page by page would
+ * cost one full flush a page: more than one page gets one full flush.) */
+#define FLUSH_PAGES_MAX 1
 
 /* The shootdown itself: the harts of *mask (vm->harts or vm->loaded).
  * This hart flushes [begin, end) page by page if it is short, else all;

@@ -44,9 +44,10 @@ with_user_page(struct uvm *vm, uint64 va0, int access, int may_fault,
     release(&vm->lock);
     if (pa != 0)
       return 0;
-    /* 0 from the fault means the page is there now; look again (a sibling
-     * may unmap it before we do, and then the next fault says no). */
-    if (!may_fault || uvm_fault(vm, va0, access) != 0)
+    /* The fault says the page is there now (the kernel copies through the
+     * linear map: no user translation to flush); look again (a sibling may
+     * unmap it before we do, and then the next fault says no). */
+    if (!may_fault || uvm_fault(vm, va0, access) < 0)
       return -1;
   }
 }

@@ -328,7 +328,7 @@ group_kill(struct proc *leader, struct proc *skip)
       continue;
     acquire(&q->lock);
     if (q->state != UNUSED) {
-      q->killed = 1;
+      __atomic_store_n(&q->killed, 1, __ATOMIC_RELEASE);
       if (q->state == SLEEPING)
         q->state = RUNNABLE;    /* sleep loops check killed */
     }
@@ -652,10 +652,10 @@ proc_killed(struct proc *p)
 {
   if (p == NULL)
     return 0;
-  acquire(&p->lock);
-  int k = p->killed;
-  release(&p->lock);
-  return k;
+  /* Set under p->lock, read without it: the trap path reads it twice a
+   * system call. A kill just after the read is seen at the next check, as
+   * it would be with the lock. */
+  return __atomic_load_n(&p->killed, __ATOMIC_ACQUIRE);
 }
 
 int

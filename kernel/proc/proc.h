@@ -77,7 +77,7 @@ struct proc {
 
   enum proc_state state;        /* [p] */
   void *chan;                   /* [p] sleeping on this */
-  int killed;                   /* [p] */
+  int killed;                   /* [p] to write, [a] to read */
   int xstate;                   /* [p] exit status for the parent's wait */
   int pid;                      /* [p]; the process may read its own without it */
   int hart;                     /* [p] hart it runs or last ran on */

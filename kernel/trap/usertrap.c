@@ -61,12 +61,14 @@ usertrap(void)
   } else if ((which = trap_devintr(scause)) != 0) {
     /* timer or device */
   } else if (fault_access(scause) != 0 &&
-             (fault = uvm_fault(p->vm, csr_read(stval), fault_access(scause))) == 0) {
-    /* A lazy page was mapped, or a copy-on-write page made writable, or
-     * another hart did it first: an entry made valid or given more rights
-     * needs no shootdown, but this hart may still cache what made it
-     * fault (the trap itself no longer flushes anything). */
-    sfence_vma_page(csr_read(stval));
+             (fault = uvm_fault(p->vm, csr_read(stval), fault_access(scause))) >= 0) {
+    /* A lazy page was mapped or a copy-on-write page made writable: an
+     * entry made valid or given more rights needs no flush, on any hart,
+     * until a hart faults on it anyway (the spec's lazy way; on QEMU any
+     * sfence.vma empties the whole TLB). Then the PTE allowed the access
+     * already: this hart caches a stale translation, and drops it. */
+    if (fault == FAULT_ALREADY)
+      sfence_vma_page(csr_read(stval));
   } else if (fault == FAULT_NOMEM && proc_is_init(p)) {
     /* init must not die (it reaps every orphan): wait a tick for memory
      * and take the fault again, instead of killing it. */
