@@ -379,6 +379,22 @@ pte_t *uvm_private_pte(struct uvm *vm, uint64 va0);
  * maps and frees it. => no hart may still walk through it for the caller. */
 void uvm_table_put(pagetable_t t);
 
+/* ptshare.c, for uvm.c: the level-0 tables fork shares. */
+#define L0_SPAN ((uint64)PT_ENTRIES * PGSIZE)   /* what one level-0 table maps */
+/* A new reference to level-0 table t, for a child.
+ * => holds the lock of a space that maps t. */
+void uvm_table_share(pagetable_t t);
+/* Valid entries of level-0 table t (mapping [base, base + L0_SPAN)) inside
+ * [begin, end); *outside gets the number of the others. */
+int uvm_table_entries_in(pagetable_t t, uint64 base, uint64 begin, uint64 end,
+                         int *outside);
+/* Makes vm's own each shared level-0 table that [begin, end) cuts (one with
+ * valid entries both inside and outside it; only the tables at the two
+ * ends can be), so unmapping the range then clears entries of private
+ * tables or drops whole shared ones, and allocates nothing. Returns 0, or
+ * -1 if no page could be had. => holds vm->lock. */
+int uvm_unshare_cut_tables(struct uvm *vm, uint64 begin, uint64 end);
+
 /* Maps zeroed pages over [va, va + size) with PTE perm (exec's segments).
  * Returns 0 or -1. => vm private to the caller. */
 int uvm_map_zeroed(struct uvm *vm, uint64 va, uint64 size, uint64 perm);
