@@ -185,7 +185,8 @@ push_off(void)
 {
   int old = intr_get();
 
-  intr_off();
+  if (old)
+    intr_off();     /* a CSR write is dear on QEMU: only when it changes */
   struct hart_locks *h = my_locks();
   if (h->noff == 0)
     h->intena = old;
