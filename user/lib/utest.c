@@ -69,8 +69,10 @@ run_case(const struct utest *t, char *buf, int size)
   if (pid == 0) {
     close(fds[0]);
     close(go[1]);
+    /* go[0] stays open until the case exits: were it closed here, the
+     * runner's close of go[1] would free the pipe's page in the middle of
+     * the case, between two of its snapshots. */
     read(go[0], &c, 1);
-    close(go[0]);
     reason_fd = fds[1];
     t->fn();
     exit(0);
