@@ -381,9 +381,10 @@ void uvm_table_put(pagetable_t t);
 
 /* ptshare.c, for uvm.c: the level-0 tables fork shares. */
 #define L0_SPAN ((uint64)PT_ENTRIES * PGSIZE)   /* what one level-0 table maps */
-/* A new reference to level-0 table t, for a child.
+/* A new reference to level-0 table t, for a child; leaves is its number of
+ * valid entries if the caller counted them, else -1.
  * => holds the lock of a space that maps t. */
-void uvm_table_share(pagetable_t t);
+void uvm_table_share(pagetable_t t, int leaves);
 /* Valid entries of level-0 table t (mapping [base, base + L0_SPAN)) inside
  * [begin, end); *outside gets the number of the others. */
 int uvm_table_entries_in(pagetable_t t, uint64 base, uint64 begin, uint64 end,

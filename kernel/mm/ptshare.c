@@ -48,13 +48,13 @@ table_leaves(pagetable_t t)
 }
 
 void
-uvm_table_share(pagetable_t t)
+uvm_table_share(pagetable_t t, int leaves)
 {
   for (;;) {
     uint32 r = pmem_refs(t);
     if (pmem_refs_cas(t, r, r + 1)) {
       if (r == 1)
-        pmem_count_shared(table_leaves(t));
+        pmem_count_shared(leaves >= 0 ? leaves : table_leaves(t));
       return;
     }
   }
