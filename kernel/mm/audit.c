@@ -73,6 +73,14 @@ audit_page(struct audit *a, uint64 pa, int kind, int shared)
 }
 
 void
+audit_kernel_half(struct audit *a, int id, int entry)
+{
+  a->pages_bad++;
+  if (a->reported++ < AUDIT_REPORT_MAX)
+    printf("audit: space %d: root entry %d is not the kernel's\n", id, entry);
+}
+
+void
 audit_node(struct audit *a, const struct mmap_region_node *n)
 {
   int i = mmap_region_index(n);

@@ -82,6 +82,15 @@ kvm_share(pagetable_t pt)
     pt[i] = kernel_pagetable[i];
 }
 
+int
+kvm_unshared_entry(pagetable_t pt)
+{
+  for (int i = KROOT_FIRST; i < PT_ENTRIES; i++)
+    if (pt[i] != kernel_pagetable[i])
+      return i;
+  return -1;
+}
+
 uint64
 kvm_satp(void)
 {

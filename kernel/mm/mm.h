@@ -188,6 +188,8 @@ void audit_end(struct audit *a, struct memaudit *out);
  * exactly as many times as its reference count. */
 uint32 audit_page(struct audit *a, uint64 pa, int kind, int shared);
 void audit_node(struct audit *a, const struct mmap_region_node *n);
+/* Records that space id's root entry `entry` is not the kernel's. */
+void audit_kernel_half(struct audit *a, int id, int entry);
 
 /* Walk their own structures, calling audit_page/audit_node. */
 void kvm_audit(struct audit *a);
@@ -260,6 +262,9 @@ int kvm_map_trampoline(pagetable_t pt);
  * kernel table's root entries from KROOT_FIRST on (their lower tables
  * are built once at boot and never change). */
 void kvm_share(pagetable_t pt);
+/* The first root entry of pt from KROOT_FIRST on that is not the kernel
+ * table's, or -1: the audit checks every space with it. */
+int kvm_unshared_entry(pagetable_t pt);
 
 /* satp value of the root table pt (a kernel address). */
 #define SATP_OF(pt) MAKE_SATP(KPA(pt))

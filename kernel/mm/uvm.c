@@ -545,6 +545,10 @@ uvm_audit_all(struct audit *a)
     if (vm->pt != NULL) {
       audit_page(a, (uint64)vm->pt, PMEM_PGTBL, 0);
       pgtbl_walk_range(vm->pt, 0, UVM_WALK_END, &w);
+      /* Its kernel half: the kernel table's own entries, every one. */
+      int e = kvm_unshared_entry(vm->pt);
+      if (e >= 0)
+        audit_kernel_half(a, vm->id, e);
     }
     for (struct mmap_region_node *r = vm->regions; r != NULL; r = r->next)
       audit_node(a, r);

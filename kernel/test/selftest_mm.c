@@ -257,6 +257,33 @@ pool_free_list_is_a_stack(struct selftest_ctx *c)
   mmap_region_free(y);
 }
 
+/* ---- the kernel half of every table ---- */
+
+/* A new space maps the kernel exactly as the kernel table does (its root
+ * entries from KROOT_FIRST on), and the check the audit makes of it sees
+ * one entry changed. */
+static void
+every_space_maps_the_kernel_half(struct selftest_ctx *c)
+{
+  if (!selftest_last_hart(c))
+    return;
+  struct uvm *vm = uvm_alloc();
+  if (vm == NULL) {
+    selftest_fail("uvm_alloc failed");
+    return;
+  }
+  int e = kvm_unshared_entry(vm->pt);
+  if (e >= 0)
+    selftest_fail("a new space's root entry %d is not the kernel's", e);
+  pte_t saved = vm->pt[KROOT_FIRST + 5];
+  vm->pt[KROOT_FIRST + 5] = saved ^ PTE_V;
+  e = kvm_unshared_entry(vm->pt);
+  vm->pt[KROOT_FIRST + 5] = saved;
+  if (e != KROOT_FIRST + 5)
+    selftest_fail("a changed root entry %d went unseen (check said %d)", KROOT_FIRST + 5, e);
+  uvm_put(vm);
+}
+
 /* ---- misuse that must panic ---- */
 
 
@@ -319,6 +346,7 @@ const struct selftest_case selftest_mm_cases[] = {
   { "pool_parallel_drain_sees_every_node_once",
     pool_parallel_drain_sees_every_node_once, 0 },
   { "pool_free_list_is_a_stack", pool_free_list_is_a_stack, 0 },
+  { "every_space_maps_the_kernel_half", every_space_maps_the_kernel_half, 0 },
   { "pmem_double_free_panics", pmem_double_free_panics, 1 },
   { "pmem_free_of_unmanaged_address_panics", pmem_free_of_unmanaged_address_panics, 1 },
   { "pmem_write_after_free_panics", pmem_write_after_free_panics, 1 },
