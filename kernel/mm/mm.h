@@ -8,7 +8,8 @@
  *   mmap   the pool of struct mmap_region_node: N_MMAP nodes, one spinlock
  *          (rank LOCK_RANK_POOL, a leaf), free list with head insertion.
  *          An empty pool returns NULL.
- *   kvm    the kernel page table, identical on every hart.
+ *   kvm    the kernel page table, and the kernel half that every user
+ *          table shares (the kernel lives in the upper half of each).
  *   uvm    address spaces: reference-counted objects shared by a process's
  *          threads; page table, heap break, region list, the lazy fault
  *          path, and the copies between kernel and user.
@@ -203,7 +204,7 @@ void kvm_init(uint64 ram_end);
 /* Turns paging on for this hart with the kernel page table. */
 void kvm_inithart(void);
 
-/* satp value of the kernel page table (for the trampoline). */
+/* satp value of the kernel page table (a hart in no space's table). */
 uint64 kvm_satp(void);
 
 /* The PTE for va in pt, allocating page-table pages (kind PMEM_PGTBL, owner

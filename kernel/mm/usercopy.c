@@ -2,7 +2,7 @@
  * usercopy.c: copies between kernel memory and a user address space.
  *
  * Each page is looked up and copied under vm->lock, through the kernel's
- * one-to-one map of RAM, so a concurrent munmap (which clears PTEs under
+ * linear map of RAM, so a concurrent munmap (which clears PTEs under
  * the same lock) can never free a page in the middle of a copy. A page
  * that is not mapped yet is faulted in with the lock dropped, then looked
  * up again.

@@ -136,8 +136,10 @@ uvm_unmap_trapframe(struct uvm *vm, uint64 va)
   pte_t *pte = pgtbl_walk(vm->pt, va, 0, 0);
   if (pte == NULL || !(*pte & PTE_V) || (*pte & PTE_U))
     panic("uvm: no trapframe at %p in space %d", (void *)va, vm->id);
-  /* Only the thread itself reached it, through its own hart's TLB, which
-   * its switch back to the kernel table has flushed. */
+  /* Only the thread itself reached it, on the harts it ran on: each left
+   * the space's table (a full flush) when the thread left it, and the
+   * caller's hart does so in its uvm_put (tlb_unload), before the page
+   * can be reused. */
   *pte = 0;
   release(&vm->lock);
 }
