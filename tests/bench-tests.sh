@@ -10,12 +10,7 @@ set -u
 out="$TOP/build/test-bench"
 cpus=2
 # The CSV keys of a run at $cpus harts, in bench's order.
-keys="null_syscall first_touch_fault sbrk_grow_touch_shrink"
-for mib in 0 1 4 16; do keys+=" fork_exit_wait_${mib}mib fork_call_${mib}mib"; done
-for kind in procs threads; do
-  for h in $(seq 1 "$cpus"); do keys+=" faults_${kind}_$h"; done
-done
-keys+=" lock_pmem lock_mmap_pool lock_uvm"
+keys=$("$TOP/tools/bench.sh" --keys "$cpus")
 
 # check_csv CSV DET: prints what is wrong with the CSV, nothing if it is
 # right. A row's us is a positive number (lock rows have none); a faults

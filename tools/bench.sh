@@ -18,8 +18,27 @@
 # `timeout` (make run, through tools/run-qemu.sh). Exits 0 if bench ran to
 # its end and printed every row, 1 if not (QEMU's status, a panic, a
 # missing row), 2 for a bad knob.
+#
+#   tools/bench.sh --keys N      prints the CSV keys of every row a run at
+#                                N harts prints, in order (the smoke test
+#                                checks a run against them)
 set -u
 cd "$(dirname "$0")/.." || exit 1
+
+# bench_keys N: every row bench prints at N harts, by its CSV key.
+bench_keys() {
+  local keys="null_syscall first_touch_fault sbrk_grow_touch_shrink" mib kind h
+  for mib in 0 1 4 16; do keys+=" fork_exit_wait_${mib}mib fork_call_${mib}mib"; done
+  for kind in procs threads; do
+    for h in $(seq 1 "$1"); do keys+=" faults_${kind}_$h"; done
+  done
+  echo "$keys lock_pmem lock_mmap_pool lock_uvm"
+}
+if [ "${1:-}" = --keys ]; then
+  bench_keys "$2"
+  exit 0
+fi
+
 cpus=${CPUS:-$(sed -n 's/^CPUS ?= *//p' CPUS.mk)}
 det=${DETERMINISTIC:-0}
 quick=${QUICK:-0}
@@ -46,15 +65,8 @@ rc=$?
 sed -i 's/\r$//' "$log"
 grep '^bench-csv: ' "$log" | sed 's/^bench-csv: //' >"$csv"
 
-# Every row bench prints for this hart count, by its CSV key.
-keys="null_syscall first_touch_fault sbrk_grow_touch_shrink"
-for mib in 0 1 4 16; do keys+=" fork_exit_wait_${mib}mib fork_call_${mib}mib"; done
-for kind in procs threads; do
-  for h in $(seq 1 "$cpus"); do keys+=" faults_${kind}_$h"; done
-done
-keys+=" lock_pmem lock_mmap_pool lock_uvm"
 missing=""
-for k in $keys; do
+for k in $(bench_keys "$cpus"); do
   grep -q "^$k," "$csv" || missing+=" $k"
 done
 

@@ -71,23 +71,6 @@ series_add(struct series *s, uint64 ticks, uint64 units, int same)
   s->i[s->n++] = units * 100 / units_x100;
 }
 
-/* Sorts v[0..n) and returns its median (the mean of the middle two if n
- * is even); 0 for no values. Insertion sort: n is small. */
-static uint64
-median(uint64 *v, int n)
-{
-  if (n == 0)
-    return 0;
-  for (int i = 1; i < n; i++) {
-    uint64 x = v[i];
-    int j = i;
-    for (; j > 0 && v[j - 1] > x; j--)
-      v[j] = v[j - 1];
-    v[j] = x;
-  }
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* Hundredths of a microsecond in ticks / div. */
 static int64
 ticks_x100(uint64 ticks, uint64 div)
@@ -130,9 +113,9 @@ row_series(const char *key, const char *figure, struct series *s, int div)
   struct row *r = row_add(key, figure);
 
   if (s->n > 0)
-    r->us_x100 = ticks_x100(median(s->t, s->n), (uint64)div);
+    r->us_x100 = ticks_x100(median_u64(s->t, s->n), (uint64)div);
   if (cfg.exact && s->n > 0)
-    r->insns = (int64)(median(s->i, s->n) / (uint64)div);
+    r->insns = (int64)(median_u64(s->i, s->n) / (uint64)div);
 }
 
 /* v into buf[24]: "12.34" if x100 (v is hundredths), else "1234"; none
@@ -532,13 +515,13 @@ parallel_rows(int kind)
 
   for (int h = 1; h <= cfg.harts; h++) {
     uint64 faults = (uint64)(h * cfg.par_pages);
-    uint64 ticks = median(par_t[kind][h], cfg.par_reps);
+    uint64 ticks = median_u64(par_t[kind][h], cfg.par_reps);
     snprintf(key, sizeof(key), "faults_%s_%d", kind ? "threads" : "procs", h);
     snprintf(fig, sizeof(fig), "faults by %d %s", h, what[kind][h > 1]);
     struct row *row = row_add(key, fig);
     row->us_x100 = ticks_x100(ticks, faults);
     if (cfg.exact)
-      row->insns = (int64)median(par_i[kind][h], cfg.par_reps);
+      row->insns = (int64)median_u64(par_i[kind][h], cfg.par_reps);
     row->value_x100 = (int64)(faults * TIMEBASE_HZ * 100 / (ticks ? ticks : 1));
     row->unit = "faults/s";
     if (h == 1)

@@ -55,14 +55,16 @@ expect_filled(uint64 base, int n, int who, const char *what)
 
 /* A child that stays quiet: it says it is ready, then blocks until it is
  * released, writing nothing meanwhile, so the parent's page counts are
- * its own. */
+ * its own. Once released, a watcher checks that the n pages at base still
+ * hold writer who's marks (its status says), whatever the parent did to
+ * them meanwhile. */
 struct quiet {
   int ready[2];
   int go[2];
 };
 
 static int
-fork_quiet(struct quiet *q)
+fork_watcher(struct quiet *q, uint64 base, int n, int who)
 {
   char c = 'r';
 
@@ -72,10 +74,17 @@ fork_quiet(struct quiet *q)
   if (pid == 0) {
     write(q->ready[1], &c, 1);
     read(q->go[0], &c, 1);
+    expect_filled(base, n, who, "the other side, after the parent's change");
     exit(0);
   }
   CHECK(read(q->ready[0], &c, 1) == 1, "the child never said it was ready");
   return pid;
+}
+
+static int
+fork_quiet(struct quiet *q)
+{
+  return fork_watcher(q, 0, 0, 0);
 }
 
 /* Lets the quiet child go on (it exits) and reaps it. */
@@ -286,27 +295,16 @@ fork_shares_page_tables_and_the_first_write_copies_one(void)
 static void
 cutting_a_shared_table_leaves_the_other_side_intact(void)
 {
+  struct quiet q;
   uint64 heap = utest_heap_fresh(8);
-  int p[2];
 
   fill(heap, 8, 1);
-  CHECK(pipe(p) == 0, "pipe failed");
-  int pid = fork();
-  CHECK(pid >= 0, "fork failed");
-  if (pid == 0) {
-    char c;
-    read(p[0], &c, 1);
-    expect_filled(heap, 8, 1, "the child, after the parent's shrink");
-    exit(0);
-  }
+  int pid = fork_watcher(&q, heap, 8, 1);
   CHECK(sbrk(-4 * PGSIZE) != (char *)-1, "the shrink failed");
   expect_filled(heap, 4, 1, "the pages the shrink kept");
   fill(heap, 4, 2);
-  write(p[1], "s", 1);
-  CHECK(utest_reap(pid) == 0, "the child lost pages to the parent's shrink");
+  CHECK(release_quiet(&q, pid) == 0, "the child lost pages to the parent's shrink");
   expect_filled(heap, 4, 2, "the parent's writes after the shrink");
-  close(p[0]);
-  close(p[1]);
 }
 
 /* munmap of every page a shared table maps drops this side's reference to
@@ -398,23 +396,10 @@ munmap_exit_and_exec_on_one_side_leave_the_other_intact(void)
 
   /* munmap in the parent while the child still maps the pages: the child
    * checks them after. */
-  int p[2];
-  CHECK(pipe(p) == 0, "pipe failed");
-  int pid = fork();
-  CHECK(pid >= 0, "fork failed");
-  if (pid == 0) {
-    char c;
-    read(p[0], &c, 1);
-    for (int i = 0; i < 4; i++) {
-      uint64 va = area + (uint64)i * PGSIZE;
-      if (*(volatile uint64 *)va != mark(va, 1))
-        exit(1);
-    }
-    exit(0);
-  }
+  struct quiet q;
+  int pid = fork_watcher(&q, area, 4, 1);
   utest_unmap(area, 4);
-  write(p[1], "u", 1);
-  CHECK(utest_reap(pid) == 0, "the child lost its pages when the parent unmapped");
+  CHECK(release_quiet(&q, pid) == 0, "the child lost its pages when the parent unmapped");
 
   /* exit and exec of the child while the parent maps the pages. */
   uint64 heap = utest_heap_fresh(4);

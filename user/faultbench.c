@@ -67,13 +67,7 @@ measure(char *base, int npages, int *discarded)
 static uint64
 median(uint64 *v, int n)
 {
-  for (int i = 1; i < n; i++) {
-    uint64 x = v[i];
-    int j = i;
-    for (; j > 0 && v[j - 1] > x; j--)
-      v[j] = v[j - 1];
-    v[j] = x;
-  }
+  sort_u64(v, n);
   return v[(n - 1) / 2];
 }
 

@@ -44,26 +44,6 @@ ticks_to_tenths(uint64 ticks)
   return ticks * TENTHS_PER_SEC / TIMEBASE_HZ;
 }
 
-/* Sorts v[0..n) in place (insertion sort: n is small). */
-static void
-sort(uint64 *v, int n)
-{
-  for (int i = 1; i < n; i++) {
-    uint64 x = v[i];
-    int j = i;
-    for (; j > 0 && v[j - 1] > x; j--)
-      v[j] = v[j - 1];
-    v[j] = x;
-  }
-}
-
-/* The median of sorted v[0..n) (the mean of the middle two if n is even). */
-static uint64
-median(const uint64 *v, int n)
-{
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
 /* "123.4" for tenths of a microsecond, right-aligned in 9 columns. */
 static void
 print_us(uint64 tenths)
@@ -229,17 +209,17 @@ main(int argc, char **argv)
       if (same)
         fork_insns[kept_insns++] = insns;
     }
-    sort(total_ticks, reps);
-    sort(fork_ticks, reps);
-    sort(fork_insns, kept_insns);
+    sort_u64(total_ticks, reps);
+    sort_u64(fork_ticks, reps);
+    sort_u64(fork_insns, kept_insns);
     printf("forkbench: %3d MiB %6d |", sizes_mib[s], npages);
-    print_us(ticks_to_tenths(median(total_ticks, reps)));
+    print_us(ticks_to_tenths(median_u64(total_ticks, reps)));
     print_us(ticks_to_tenths(total_ticks[0]));
     print_us(ticks_to_tenths(total_ticks[reps - 1]));
     printf("   |");
-    print_us(ticks_to_tenths(median(fork_ticks, reps)));
+    print_us(ticks_to_tenths(median_u64(fork_ticks, reps)));
     if (kept_insns > 0)
-      printf("  %9d (%d)\n", (int)median(fork_insns, kept_insns), kept_insns);
+      printf("  %9d (%d)\n", (int)median_u64(fork_insns, kept_insns), kept_insns);
     else
       printf("          - (0)\n");
   }

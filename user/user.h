@@ -93,6 +93,11 @@ rdinstret(void)
 /* How many instret units QEMU counts per instruction, times 100, measured
  * on a loop of known length (the benchmarks divide by it). */
 uint64 instret_units_x100(void);
+/* Sorts v[0..n) ascending (insertion sort: the benchmarks' few samples). */
+void sort_u64(uint64 *v, int n);
+/* Sorts v[0..n) and returns its median, the mean of the middle two if n is
+ * even; 0 if n is 0. */
+uint64 median_u64(uint64 *v, int n);
 
 /* ---- library ---- */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -19,12 +19,12 @@
  * runs dry, an allocation takes a page from another hart's cache before it
  * gives up, so a page in a cache is never out of reach.
  *
- * Counts: pmem.by_kind[k] (under pmem.lock) plus every cache's by_kind[k]
+ * Counts: the pages of kind k are the sum of every cache's by_kind[k]
  * (changes made through that cache, under its lock; a page allocated on
- * one hart and freed on another makes them negative) is the number of
- * pages of kind k; they add up to npages, and the free ones are the shared
- * list's plus the caches'. pmem_stat adds them up: exact when no
- * allocation is under way, as the tests take it. A record's kind and owner
+ * one hart and freed on another makes them negative), plus, for the free
+ * ones, pmem.nlisted, the shared list's length. They add up to npages.
+ * pmem_stat adds them up: exact when no allocation is under way, as the
+ * tests take it. A record's kind and owner
  * change under whichever lock holds the page (the shared list's or a
  * cache's); readers load them atomically.
  *
@@ -67,7 +67,7 @@ static struct {
   struct page_info *info;          /* [I] npages records, each [lock] */
   uint32 free_head;                /* [lock] */
   uint32 free_tail;                /* [lock] the last page, NO_PAGE if empty */
-  uint64 by_kind[PMEM_NKINDS];     /* [lock] */
+  uint64 nlisted;                  /* [lock] pages on the shared free list */
   uint64 shared;                   /* [a] user pages with refs > 1 */
   uint64 shared_in_tables;         /* [a] leaves of shared level-0 tables */
 } pmem;
@@ -128,7 +128,6 @@ pmem_init(uint64 begin, uint64 end)
   pmem.base = begin + info_bytes;
   pmem.npages = n;
   pmem.free_head = pmem.free_tail = NO_PAGE;
-  memset(pmem.by_kind, 0, sizeof(pmem.by_kind));
   for (int h = 0; h < NCPU; h++) {
     spinlock_init(&pcache[h].lock, "pmem_cache", LOCK_RANK_PCACHE);
     pcache[h].n = 0;
@@ -147,7 +146,7 @@ pmem_init(uint64 begin, uint64 end)
     if (pmem.free_tail == NO_PAGE)
       pmem.free_tail = (uint32)i;
   }
-  pmem.by_kind[PMEM_FREE] = n;
+  pmem.nlisted = n;
 }
 
 int64
@@ -192,7 +191,7 @@ refill(struct pcache *c)
     if (pmem.free_head == NO_PAGE)
       pmem.free_tail = NO_PAGE;
     pmem.info[i].next = NO_PAGE;
-    pmem.by_kind[PMEM_FREE]--;
+    pmem.nlisted--;
     c->page[c->n++] = i;
     __atomic_store_n(&c->by_kind[PMEM_FREE], c->by_kind[PMEM_FREE] + 1,
                      __ATOMIC_RELAXED);
@@ -214,7 +213,7 @@ drain(struct pcache *c)
     if (pmem.free_tail == NO_PAGE)
       pmem.free_tail = i;
   }
-  pmem.by_kind[PMEM_FREE] += PCACHE_BATCH;
+  pmem.nlisted += PCACHE_BATCH;
   release(&pmem.lock);
   __atomic_store_n(&c->by_kind[PMEM_FREE], c->by_kind[PMEM_FREE] - PCACHE_BATCH,
                    __ATOMIC_RELAXED);
@@ -236,7 +235,7 @@ queue_at_back(struct pcache *c, uint32 i)
   else
     pmem.info[pmem.free_tail].next = i;
   pmem.free_tail = i;
-  pmem.by_kind[PMEM_FREE]++;
+  pmem.nlisted++;
   release(&pmem.lock);
   __atomic_store_n(&c->by_kind[PMEM_FREE], c->by_kind[PMEM_FREE] - 1, __ATOMIC_RELAXED);
 }
@@ -419,7 +418,7 @@ pmem_stat(struct memstat *m)
   acquire(&pmem.lock);
   m->pages_total = pmem.npages;
   for (int k = 0; k < PMEM_NKINDS; k++) {
-    int64 n = (int64)pmem.by_kind[k];
+    int64 n = k == PMEM_FREE ? (int64)pmem.nlisted : 0;
     for (int h = 0; h < NCPU; h++)
       n += __atomic_load_n(&pcache[h].by_kind[k], __ATOMIC_RELAXED);
     m->pages_by_kind[k] = (uint64)n;

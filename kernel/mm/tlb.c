@@ -151,14 +151,10 @@ tlb_intr(void)
   serve_requests();
 }
 
-/* A shootdown of one page flushes only that page on this hart. (On QEMU
- * every sfence.vma empties the whole TLB, so flushing page by page would
- * cost one full flush a page: more than one page gets one full flush.) */
-#define FLUSH_PAGES_MAX 1
-
 /* The shootdown itself: the harts of *mask (vm->harts or vm->loaded).
- * This hart flushes [begin, end) page by page if it is short, else all;
- * the others flush all. */
+ * This hart flushes only the page if [begin, end) is one page, else all
+ * (on QEMU every sfence.vma empties the whole TLB, so flushing more pages
+ * one by one would cost a full flush each); the others flush all. */
 static void
 shootdown(struct uvm *vm, uint64 *mask_of, uint64 begin, uint64 end)
 {
@@ -172,12 +168,10 @@ shootdown(struct uvm *vm, uint64 *mask_of, uint64 begin, uint64 end)
 
   push_off();
   int me = (int)r_tp();
-  if (end > begin && end - begin <= FLUSH_PAGES_MAX * PGSIZE) {
-    for (uint64 va = begin; va < end; va += PGSIZE)
-      sfence_vma_page(va);
-  } else {
+  if (end - begin == PGSIZE)
+    sfence_vma_page(begin);
+  else
     sfence_vma();
-  }
   /* If no other shootdown of vm came since this hart's last flush, this
    * one leaves nothing stale here: tlb_load need not flush again. */
   if (loaded_vm[me] == vm && seen_gen[me] == gen - 1)

@@ -139,7 +139,8 @@ acquire(struct spinlock *lk)
   h->held[h->nheld++] = lk;
   lk->acquires++;
   lk->spins += spins;
-  /* Stores a reader on another hart may see torn never: aligned words. */
+  /* Only this hart writes its counts; atomic stores keep spinlock_stats,
+   * reading from another hart, from ever seeing a torn word. */
   __atomic_store_n(&h->counts.acquires[lk->cls], h->counts.acquires[lk->cls] + 1,
                    __ATOMIC_RELAXED);
   if (spins != 0) {

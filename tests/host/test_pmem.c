@@ -170,6 +170,28 @@ write_after_free_is_caught_at_the_next_alloc(void)
 static uint8_t owner_of[ARENA_BYTES / PGSIZE];   /* atomic: thread + 1, 0 free */
 static int worker_errors;
 
+/* Marks page p thread t's, counting an error if another thread holds it. */
+static void
+claim(uint64 *p, int t)
+{
+  size_t idx = ((uintptr_t)p - (uintptr_t)arena) / PGSIZE;
+  uint8_t expect = 0;
+
+  if (!__atomic_compare_exchange_n(&owner_of[idx], &expect, (uint8_t)(t + 1), 0,
+                                   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    __atomic_add_fetch(&worker_errors, 1, __ATOMIC_RELAXED);
+}
+
+/* Clears p's mark, then frees it. */
+static void
+unclaim_and_free(uint64 *p)
+{
+  size_t idx = ((uintptr_t)p - (uintptr_t)arena) / PGSIZE;
+
+  __atomic_store_n(&owner_of[idx], 0, __ATOMIC_RELEASE);
+  pmem_free(p);
+}
+
 static void *
 worker(void *arg)
 {
@@ -186,11 +208,7 @@ worker(void *arg)
       uint64 *p = pmem_alloc(PMEM_OTHER, t + 1);
       if (p == NULL)
         continue;
-      size_t idx = ((uintptr_t)p - (uintptr_t)arena) / PGSIZE;
-      uint8_t expect = 0;
-      if (!__atomic_compare_exchange_n(&owner_of[idx], &expect, (uint8_t)(t + 1), 0,
-                                       __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-        __atomic_add_fetch(&worker_errors, 1, __ATOMIC_RELAXED);
+      claim(p, t);
       for (unsigned w = 0; w < PGSIZE / 8; w++)
         p[w] = ((uint64)t << 32) | w;
       held[nheld++] = p;
@@ -202,9 +220,7 @@ worker(void *arg)
           __atomic_add_fetch(&worker_errors, 1, __ATOMIC_RELAXED);
           break;
         }
-      size_t idx = ((uintptr_t)p - (uintptr_t)arena) / PGSIZE;
-      __atomic_store_n(&owner_of[idx], 0, __ATOMIC_RELEASE);
-      pmem_free(p);
+      unclaim_and_free(p);
       held[k] = held[--nheld];
     }
   }
@@ -283,11 +299,7 @@ handoff_worker(void *arg)
   for (int r = 0; r < ROUNDS; r++) {
     uint64 *p = NULL;
     if (r % 2 == 0 && (p = pmem_alloc(PMEM_PIPE, t + 1)) != NULL) {
-      size_t idx = ((uintptr_t)p - (uintptr_t)arena) / PGSIZE;
-      uint8_t expect = 0;
-      if (!__atomic_compare_exchange_n(&owner_of[idx], &expect, (uint8_t)(t + 1), 0,
-                                       __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-        __atomic_add_fetch(&worker_errors, 1, __ATOMIC_RELAXED);
+      claim(p, t);
       p[0] = (uint64)t;
       pthread_mutex_lock(&handoff_lock);
       if (nhandoff < (int)(sizeof(handoff) / sizeof(handoff[0]))) {
@@ -302,9 +314,7 @@ handoff_worker(void *arg)
       pthread_mutex_unlock(&handoff_lock);
     }
     if (p != NULL) {
-      size_t idx = ((uintptr_t)p - (uintptr_t)arena) / PGSIZE;
-      __atomic_store_n(&owner_of[idx], 0, __ATOMIC_RELEASE);
-      pmem_free(p);
+      unclaim_and_free(p);
     }
   }
   return NULL;

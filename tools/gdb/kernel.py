@@ -707,16 +707,7 @@ pmem_alloc/pmem_free, a fork or a fault, or a bug."""
             raise gdb.GdbError("usage: pmem [shared|user]")
         with KernelMemory():
             pmem = static_var("mm/pmem.c", "pmem")
-            by_kind = pmem["by_kind"]
-            counts = [int(by_kind[k]) for k in range(array_len(by_kind))]
-            # Plus what went through each hart's cache (pmem.c, pcache).
-            try:
-                caches = static_var("mm/pmem.c", "pcache")
-            except gdb.error:
-                caches = None
-            for h in range(array_len(caches) if caches is not None else 0):
-                for k in range(len(counts)):
-                    counts[k] += int(caches[h]["by_kind"][k])
+            counts = self.kind_counts(pmem)
             names = kind_names()
             total = int(pmem["npages"])
             if total == 0:
@@ -793,6 +784,23 @@ pmem_alloc/pmem_free, a fork or a fault, or a bug."""
             if which:
                 self.list_pages(records, base, user_kind, which == "shared")
             self.print_notes(notes)
+
+    @staticmethod
+    def kind_counts(pmem):
+        """Pages of each kind, as pmem_stat adds them up: the changes made
+        through each hart's cache (pcache), plus the shared free list's
+        length (nlisted) for the free ones. A kernel without the caches
+        keeps one count per kind in pmem.by_kind."""
+        if struct_field(pmem, "nlisted") is None:
+            by_kind = pmem["by_kind"]
+            return [int(by_kind[k]) for k in range(array_len(by_kind))]
+        caches = static_var("mm/pmem.c", "pcache")
+        counts = [0] * array_len(caches[0]["by_kind"])
+        for h in range(array_len(caches)):
+            for k in range(len(counts)):
+                counts[k] += int(caches[h]["by_kind"][k])
+        counts[0] += int(pmem["nlisted"])
+        return counts
 
     @staticmethod
     def tally_text(by_refs):

@@ -18,6 +18,27 @@ readline(int fd, char *buf, int n)
   return len;
 }
 
+void
+sort_u64(uint64 *v, int n)
+{
+  for (int i = 1; i < n; i++) {
+    uint64 x = v[i];
+    int j = i;
+    for (; j > 0 && v[j - 1] > x; j--)
+      v[j] = v[j - 1];
+    v[j] = x;
+  }
+}
+
+uint64
+median_u64(uint64 *v, int n)
+{
+  if (n == 0)
+    return 0;
+  sort_u64(v, n);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 #define CALIBRATION_LOOPS 100000UL
 
 uint64
