@@ -36,6 +36,7 @@ park:
 boot_high:
         li      t0, KMAP_BASE
         add     sp, sp, t0
+        li      gp, 0           # no process yet: myproc() is NULL
         call    main
         j       park
 

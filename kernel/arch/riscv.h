@@ -22,7 +22,8 @@
 #define MSTATUS_MPP_S    (1UL << 11)
 #define SSTATUS_SIE      (1UL << 1)   /* supervisor interrupts enabled */
 #define SSTATUS_SPIE     (1UL << 5)   /* SIE before the trap */
-#define SSTATUS_SPP      (1UL << 8)   /* trap came from S-mode */
+#define SSTATUS_SPP_BIT  8            /* (for the trap vector's test) */
+#define SSTATUS_SPP      (1UL << SSTATUS_SPP_BIT)   /* trap came from S-mode */
 #define SSTATUS_SUM      (1UL << 18)  /* S-mode may touch U pages */
 
 /* sie / sip / mie bits */

@@ -1,7 +1,8 @@
 /*
- * swtch.S: swtch(old, new) saves the callee-saved registers, ra and sp in
- * *old and loads them from *new; it "returns" into whatever called swtch
- * when *new was saved. Layout: struct context in proc/proc.h.
+ * swtch.S: swtch(old, new) saves the callee-saved registers, ra, sp and gp
+ * (the thread's struct proc, see myproc) in *old and loads them from *new;
+ * it "returns" into whatever called swtch when *new was saved. Layout:
+ * struct context in proc/proc.h.
  */
 .section .text
 .globl swtch
@@ -20,6 +21,7 @@ swtch:
         sd      s9, 88(a0)
         sd      s10, 96(a0)
         sd      s11, 104(a0)
+        sd      gp, 112(a0)
 
         ld      ra, 0(a1)
         ld      sp, 8(a1)
@@ -35,4 +37,5 @@ swtch:
         ld      s9, 88(a1)
         ld      s10, 96(a1)
         ld      s11, 104(a1)
+        ld      gp, 112(a1)
         ret

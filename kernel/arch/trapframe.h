@@ -1,7 +1,8 @@
 /*
- * trapframe.h: byte offsets into struct trapframe (proc/proc.h) for the
- * trampoline. proc.c asserts at compile time that every one matches the
- * struct.
+ * trapframe.h: byte offsets into struct trapframe (proc/proc.h) and into a
+ * hart's trap scratch (struct hart_scratch, trap/usertrap.c) for the trap
+ * vector. proc.c and usertrap.c assert at compile time that every one
+ * matches its struct.
  */
 #ifndef ARCH_TRAPFRAME_H
 #define ARCH_TRAPFRAME_H
@@ -9,7 +10,7 @@
 #define TF_KERNEL_SP      0
 #define TF_KERNEL_TRAP    8
 #define TF_EPC            16
-#define TF_KERNEL_HARTID  24
+#define TF_KERNEL_PROC    24
 #define TF_RA   32
 #define TF_SP   40
 #define TF_GP   48
@@ -41,5 +42,10 @@
 #define TF_T4   256
 #define TF_T5   264
 #define TF_T6   272
+
+/* struct hart_scratch, which sscratch points at. */
+#define HS_T0      0
+#define HS_TF      8
+#define HS_HARTID  16
 
 #endif /* ARCH_TRAPFRAME_H */

@@ -36,7 +36,9 @@ static struct spinlock wait_lock;   /* rank LOCK_RANK_WAIT; guards p->parent */
 TF_CHECK(kernel_sp, TF_KERNEL_SP);
 TF_CHECK(kernel_trap, TF_KERNEL_TRAP);
 TF_CHECK(epc, TF_EPC);
-TF_CHECK(kernel_hartid, TF_KERNEL_HARTID);
+TF_CHECK(kernel_proc, TF_KERNEL_PROC);
+/* swtch.S saves gp at 112. */
+_Static_assert(__builtin_offsetof(struct context, gp) == 112, "context.gp");
 TF_CHECK(ra, TF_RA);
 TF_CHECK(sp, TF_SP);
 TF_CHECK(gp, TF_GP);
@@ -145,6 +147,7 @@ proc_alloc(void)
   memset(&p->context, 0, sizeof(p->context));
   p->context.ra = (uint64)forkret;
   p->context.sp = p->kstack + KSTACK_SIZE;
+  p->context.gp = (uint64)p;
   release(&p->lock);
   return p;
 }

@@ -38,6 +38,7 @@ struct context {
   uint64 ra;
   uint64 sp;
   uint64 s[12];
+  uint64 gp;             /* the thread's struct proc (myproc); 0: scheduler */
 };
 
 /*
@@ -49,7 +50,7 @@ struct trapframe {
   uint64 kernel_sp;      /* top of the process's kernel stack */
   uint64 kernel_trap;    /* usertrap() */
   uint64 epc;            /* user pc */
-  uint64 kernel_hartid;  /* tp for the kernel */
+  uint64 kernel_proc;    /* gp for the kernel: this thread's struct proc */
   uint64 ra, sp, gp, tp;
   uint64 t0, t1, t2;
   uint64 s0, s1;
@@ -118,8 +119,21 @@ extern struct cpu cpus[NCPU];
 /* This hart's struct cpu. => interrupts off, or the hart may change under
  * the caller. */
 struct cpu *mycpu(void);
-/* The process running on this hart, or NULL. => any context. */
-struct proc *myproc(void);
+/* The process running on this hart, or NULL. => any context.
+ * Every kernel thread keeps its own struct proc in gp (swtch saves and
+ * loads it with the context, a trap from user mode loads it from the
+ * trapframe; the scheduler's is 0). The kernel is linked without a global
+ * pointer, so the compiler never uses gp otherwise. Reading it is one
+ * move, with no interrupt-off window: the value never changes for the
+ * thread that reads it, on whatever hart that thread runs. */
+static inline struct proc *
+myproc(void)
+{
+  struct proc *p;
+
+  asm("mv %0, gp" : "=r"(p));
+  return p;
+}
 
 /* ---- proc.c ---- */
 void proc_init(void);                     /* hart 0, once: slots, stacks */

@@ -23,15 +23,6 @@ mycpu(void)
   return &cpus[r_tp()];
 }
 
-struct proc *
-myproc(void)
-{
-  push_off();
-  struct proc *p = mycpu()->proc;
-  pop_off();
-  return p;
-}
-
 void
 scheduler(void)
 {

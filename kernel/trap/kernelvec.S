@@ -1,5 +1,6 @@
 /*
- * kernelvec.S: where a trap taken in S-mode lands (stvec). Saves the
+ * kernelvec.S: where the trap vector (arch/trampoline.S) sends a trap
+ * taken in S-mode, with every register as the trap found it. Saves the
  * registers a C call may clobber on the current kernel stack, calls
  * kerneltrap(), restores them and returns with sret. Callee-saved
  * registers are kerneltrap's own business; tp holds the hart id and the
@@ -10,7 +11,6 @@
 
 .section .text
 .globl kernelvec
-.balign 4
 kernelvec:
         addi    sp, sp, -FRAME_BYTES
         sd      ra, 0*REGBYTES(sp)

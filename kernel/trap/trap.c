@@ -14,13 +14,12 @@
 #include "sync/spinlock.h"
 #include "trap/trap.h"
 
-extern char kernelvec[];
 void kerneltrap(void);
 
 void
 trap_inithart(void)
 {
-  csr_write(stvec, (uint64)kernelvec);
+  usertrap_inithart();                    /* stvec and sscratch */
   csr_write(scounteren, COUNTEREN_ALL);   /* user may read the counters */
 }
 

@@ -10,9 +10,12 @@
 
 #include "lib/types.h"
 
-/* Points stvec at kernelvec and lets user code read the counters.
+/* Points stvec at the trap vector and lets user code read the counters.
  * => every hart, before enabling interrupts. */
 void trap_inithart(void);
+/* usertrap.c: points stvec at the trap vector and sscratch at this hart's
+ * scratch. => trap_inithart only. */
+void usertrap_inithart(void);
 
 /* Returns to user space for the current process. => interrupts any. */
 void usertrapret(void) __attribute__((noreturn));

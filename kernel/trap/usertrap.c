@@ -1,23 +1,51 @@
 /*
  * usertrap.c: traps from user mode and the return to it.
  *
- * uservec (arch/trampoline.S) lands in usertrap on the process's kernel
+ * trapvec (arch/trampoline.S) lands in usertrap on the process's kernel
  * stack. System calls, device interrupts and lazy page faults are served
  * here; any other exception, or a fault the address space does not allow,
  * kills only this process (exit status -1) with a line saying why.
+ *
+ * The way back writes a CSR only when its value must change: on QEMU each
+ * CSR write ends the translated block and costs a trip through the main
+ * loop, about as much as a hundred instructions.
  */
 #include "arch/memlayout.h"
 #include "arch/riscv.h"
+#include "arch/trapframe.h"
 #include "lib/lib.h"
 #include "mm/mm.h"
 #include "proc/proc.h"
 #include "syscall/syscall.h"
 #include "trap/trap.h"
 
-extern char trampoline[], uservec[], userret[];
-extern char kernelvec[];
+extern char trapvec[];
+void userret(struct trapframe *tf) __attribute__((noreturn));
+
+/* Per-hart scratch for trapvec, which sscratch points at from boot on. */
+struct hart_scratch {
+  uint64 t0;         /* trapvec parks t0 here while it tests sstatus */
+  uint64 tf;         /* the trapframe this hart last returned to user from */
+  uint64 hartid;     /* tp for the kernel */
+} __attribute__((aligned(64)));   /* one cache line a hart */
+
+_Static_assert(__builtin_offsetof(struct hart_scratch, t0) == HS_T0, "HS_T0");
+_Static_assert(__builtin_offsetof(struct hart_scratch, tf) == HS_TF, "HS_TF");
+_Static_assert(__builtin_offsetof(struct hart_scratch, hartid) == HS_HARTID, "HS_HARTID");
+
+static struct hart_scratch scratch[NCPU];
 
 static void usertrap(void);
+
+void
+usertrap_inithart(void)
+{
+  struct hart_scratch *s = &scratch[r_tp()];
+
+  s->hartid = r_tp();
+  csr_write(sscratch, (uint64)s);
+  csr_write(stvec, (uint64)trapvec);
+}
 
 /* The access a page-fault cause stands for. */
 static int
@@ -42,8 +70,6 @@ usertrap(void)
 
   if (csr_read(sstatus) & SSTATUS_SPP)
     panic("usertrap: not from user mode");
-  /* Traps from here on are the kernel's own. */
-  csr_write(stvec, (uint64)kernelvec);
 
   struct proc *p = myproc();
   /* Still in the space's table, but running kernel code only: a shootdown
@@ -93,25 +119,29 @@ usertrapret(void)
 {
   struct proc *p = myproc();
 
-  /* From here until sret, a trap would go to uservec with kernel state:
-   * keep interrupts off. */
-  intr_off();
-  csr_write(stvec, TRAMPOLINE + (uservec - trampoline));
+  /* From here until sret, a trap would overwrite sepc and sstatus: keep
+   * interrupts off (a fault or a plain system call never turned them on). */
+  if (intr_get())
+    intr_off();
 
-  p->trapframe->kernel_sp = p->kstack + KSTACK_SIZE;
-  p->trapframe->kernel_trap = (uint64)usertrap;
-  p->trapframe->kernel_hartid = r_tp();
+  struct trapframe *tf = p->trapframe;
+  tf->kernel_sp = p->kstack + KSTACK_SIZE;
+  tf->kernel_trap = (uint64)usertrap;
+  tf->kernel_proc = (uint64)p;
+  scratch[r_tp()].tf = (uint64)tf;
 
+  /* sret to user mode with interrupts on. A trap from user mode left
+   * sstatus so, and so does every sret since (the kernel's own traps): the
+   * write is for a hart's first return to user. */
   uint64 sstatus = csr_read(sstatus);
-  sstatus &= ~SSTATUS_SPP;     /* sret to user mode */
-  sstatus |= SSTATUS_SPIE;     /* with interrupts on */
-  csr_write(sstatus, sstatus);
-  csr_write(sepc, p->trapframe->epc);
+  if ((sstatus & (SSTATUS_SPP | SSTATUS_SPIE)) != SSTATUS_SPIE)
+    csr_write(sstatus, (sstatus & ~SSTATUS_SPP) | SSTATUS_SPIE);
+  /* A page fault returns to the instruction that trapped. */
+  if (csr_read(sepc) != tf->epc)
+    csr_write(sepc, tf->epc);
 
   /* The space's table (loaded if this hart is in another), and no stale
    * translation of it; from here a shootdown must interrupt this hart. */
   tlb_load(p->vm);
-  void (*ret)(uint64) = (void (*)(uint64))(TRAMPOLINE + (userret - trampoline));
-  ret(p->trapframe_va);
-  __builtin_unreachable();
+  userret(tf);
 }
