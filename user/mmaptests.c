@@ -310,8 +310,7 @@ fork_shares_touched_pages_and_leaves_lazy_holes(void)
   for (int round = 0; round < 2; round++) {
     utest_own_pages();
     utest_snap(&before);
-    int pid = fork();
-    CHECK(pid >= 0, "fork failed");
+    int pid = utest_fork_counted();
     if (pid == 0) {
       struct memstat m, t;
       utest_snap(&m);
@@ -413,8 +412,7 @@ fork_copies_regions_with_their_prot(void)
 
   fork_setup();
   utest_snap(&before);
-  int pid = fork();
-  CHECK(pid >= 0, "fork failed");
+  int pid = utest_fork_counted();
   if (pid == 0) {
     struct memstat m;
     utest_snap(&m);

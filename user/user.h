@@ -152,6 +152,13 @@ int utest_reap(int pid);
 /* Forks a child that exits at once with status; returns its pid. */
 int utest_fork_exit(int status);
 
+/* Forks a child that counts pages: fork returns in the child only once the
+ * parent is quiet (its own copy-on-write breaks after the fork are done,
+ * and it is blocked until the child exits), so the child's snapshots see
+ * the child's doings alone. Returns 0 in the child; in the parent, the
+ * child's pid once the child has exited (reap it with utest_reap). */
+int utest_fork_counted(void);
+
 /* Runs fn(arg) in a child, which must be killed doing it: the case fails,
  * naming what, unless wait reports UTEST_KILLED. The child exits with
  * UTEST_SURVIVED if fn returns. */

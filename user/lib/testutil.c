@@ -43,6 +43,32 @@ utest_fork_exit(int status)
   return pid;
 }
 
+int
+utest_fork_counted(void)
+{
+  int quiet[2], done[2];
+  char c = 'q';
+
+  CHECK(pipe(quiet) == 0 && pipe(done) == 0, "pipe failed");
+  int pid = fork();
+  CHECK(pid >= 0, "fork failed");
+  if (pid == 0) {
+    /* done[1] stays open until the child exits. */
+    close(done[0]);
+    CHECK(read(quiet[0], &c, 1) == 1, "the parent never said it was quiet");
+    return 0;
+  }
+  /* Everything below runs in this frame, whose page the stores after fork
+   * have made the parent's own already: no break is left in flight. */
+  close(done[1]);
+  write(quiet[1], &c, 1);
+  read(done[0], &c, 1);        /* end of file: the child has exited */
+  close(done[0]);
+  close(quiet[0]);
+  close(quiet[1]);
+  return pid;
+}
+
 void
 utest_expect_killed(void (*fn)(void *), void *arg, const char *what)
 {
