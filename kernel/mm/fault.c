@@ -60,11 +60,10 @@ prot_to_pte(int prot)
 }
 
 /* What an access to page va0 needs: -1 if the space forbids it, 0 if a
- * page is mapped that allows it, NEED_PAGE if a page must be installed
- * (with PTE permissions *perm), NEED_COPY if a write meets a copy-on-write
- * page. => holds vm->lock. */
+ * page is mapped that allows it, NEED_PAGE if a page must be installed,
+ * NEED_COPY if a write meets a copy-on-write page. => holds vm->lock. */
 static int
-fault_check(struct uvm *vm, uint64 va0, int access, uint64 *perm)
+fault_check(struct uvm *vm, uint64 va0, int access)
 {
   if (vm->pt == NULL)
     return -1;
@@ -82,7 +81,6 @@ fault_check(struct uvm *vm, uint64 va0, int access, uint64 *perm)
   int prot = area_prot(vm, va0);
   if (prot == 0 || (access & ~prot) != 0)
     return -1;
-  *perm = prot_to_pte(prot);
   return NEED_PAGE;
 }
 
@@ -144,13 +142,11 @@ cow_break(struct uvm *vm, uint64 va0)
 int
 uvm_fault(struct uvm *vm, uint64 va, int access)
 {
-  uint64 perm;
-
   if (va >= VA_MAX)
     return -1;
   uint64 va0 = PGROUNDDOWN(va);
   acquire(&vm->lock);
-  int need = fault_check(vm, va0, access, &perm);
+  int need = fault_check(vm, va0, access);
   if (need == NEED_COPY)
     return cow_break(vm, va0);
   release(&vm->lock);
@@ -164,27 +160,28 @@ uvm_fault(struct uvm *vm, uint64 va, int access)
     return FAULT_NOMEM;
 
   acquire(&vm->lock);
-  /* While the lock was dropped, munmap or sbrk may have removed the area,
-   * or another hart may have installed the page. */
-  int again = fault_check(vm, va0, access, &perm);
-  int rc = again < 0 ? again : FAULT_ALREADY;  /* 0, NEED_COPY: another hart
-                                                  installed it (and a fork may
-                                                  have shared it since) */
-  if (again == NEED_PAGE) {
+  /* While the lock was dropped, munmap or sbrk may have removed the area
+   * (or exit the whole table), or another hart may have installed the
+   * page. The area is checked first: the walk to the PTE may allocate. */
+  int prot = vm->pt != NULL ? area_prot(vm, va0) : 0;
+  int rc = -1;
+  if (prot != 0 && (access & ~prot) == 0) {
     pte_t *pte = uvm_private_pte(vm, va0);
-    if (pte != NULL) {
-      if (*pte & PTE_V)
-        panic("fault: remap of va %p", (void *)va0);
-      *pte = KVA2PTE(page) | perm | PTE_V;
-      page = NULL;
-      rc = 0;
-      __atomic_add_fetch(&lazy_faults, 1, __ATOMIC_RELAXED);
-    } else {
+    if (pte == NULL) {
       /* Give back any page-table page the walk took before it ran out, so
        * a failed fault leaves memory exactly as it found it (a table
        * still shared has no entry at va0, and is left alone). */
       uvm_unmap_range(vm, va0, va0 + PGSIZE);
       rc = FAULT_NOMEM;
+    } else if (*pte & PTE_V) {
+      /* Another hart installed it (and a fork may have shared it since):
+       * the access is tried again and sees which. */
+      rc = FAULT_ALREADY;
+    } else {
+      *pte = KVA2PTE(page) | prot_to_pte(prot) | PTE_V;
+      page = NULL;
+      rc = 0;
+      __atomic_add_fetch(&lazy_faults, 1, __ATOMIC_RELAXED);
     }
   }
   release(&vm->lock);

@@ -119,9 +119,17 @@ uvm_private_pte(struct uvm *vm, uint64 va0)
 
   if (l1 == NULL)
     return NULL;
-  if ((*l1 & PTE_V) && pmem_refs((void *)PTE2KVA(*l1)) > 1 && table_unshare(vm, l1) != 0)
+  if (!(*l1 & PTE_V)) {
+    pagetable_t t = pmem_alloc(PMEM_PGTBL, vm->id);
+    if (t == NULL)
+      return NULL;
+    *l1 = KVA2PTE(t) | PTE_V;
+  } else if (pmem_refs((void *)PTE2KVA(*l1)) > 1 && table_unshare(vm, l1) != 0) {
     return NULL;
-  return pgtbl_walk(vm->pt, va0, 1, vm->id);
+  }
+  /* One level down from l1 (a user table has no superpage: the walk to
+   * l1 checked the levels above, and uvm never maps one at level 1). */
+  return &((pagetable_t)PTE2KVA(*l1))[PX(0, va0)];
 }
 
 int

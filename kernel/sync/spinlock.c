@@ -41,6 +41,34 @@ my_locks(void)
   return &hart_locks[r_tp()];
 }
 
+/* push_off and pop_off, inlined into acquire and release (on QEMU every
+ * call and return is a lookup of the next translated block). */
+static inline __attribute__((always_inline)) struct hart_locks *
+hart_push_off(void)
+{
+  int old = intr_get();
+
+  if (old)
+    intr_off();     /* a CSR write is dear on QEMU: only when it changes */
+  struct hart_locks *h = my_locks();
+  if (h->noff == 0)
+    h->intena = old;
+  h->noff++;
+  return h;
+}
+
+static inline __attribute__((always_inline)) void
+hart_pop_off(struct hart_locks *h)
+{
+  if (intr_get())
+    panic("spinlock: pop_off with interrupts on");
+  if (h->noff < 1)
+    panic("spinlock: pop_off without push_off");
+  h->noff--;
+  if (h->noff == 0 && h->intena)
+    intr_on();
+}
+
 static int
 class_of(const char *name)
 {
@@ -110,8 +138,7 @@ holding(struct spinlock *lk)
 void
 acquire(struct spinlock *lk)
 {
-  push_off();
-  struct hart_locks *h = my_locks();
+  struct hart_locks *h = hart_push_off();
 
   if (holding(lk))
     panic("spinlock: recursive acquire of %s (first taken at %p)",
@@ -178,34 +205,19 @@ release(struct spinlock *lk)
   lk->hart = -1;
   lk->pc = 0;
   __atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
-  pop_off();
+  hart_pop_off(h);
 }
 
 void
 push_off(void)
 {
-  int old = intr_get();
-
-  if (old)
-    intr_off();     /* a CSR write is dear on QEMU: only when it changes */
-  struct hart_locks *h = my_locks();
-  if (h->noff == 0)
-    h->intena = old;
-  h->noff++;
+  (void)hart_push_off();
 }
 
 void
 pop_off(void)
 {
-  struct hart_locks *h = my_locks();
-
-  if (intr_get())
-    panic("spinlock: pop_off with interrupts on");
-  if (h->noff < 1)
-    panic("spinlock: pop_off without push_off");
-  h->noff--;
-  if (h->noff == 0 && h->intena)
-    intr_on();
+  hart_pop_off(my_locks());
 }
 
 int
