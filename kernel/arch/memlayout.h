@@ -21,6 +21,7 @@
 #define FINISHER_SIZE  0x1000UL
 #define CLINT_BASE     0x02000000UL   /* core-local interruptor (mtime) */
 #define CLINT_SIZE     0x10000UL
+#define CLINT_MTIMECMP(hart) (CLINT_BASE + 0x4000UL + 8UL * (hart))  /* M-mode timer */
 #define PLIC_BASE      0x0c000000UL   /* platform-level interrupt controller */
 #define PLIC_SIZE      0x400000UL
 #define SSWI_BASE      0x02f00000UL   /* ACLINT supervisor software interrupts */
