@@ -25,8 +25,14 @@
 #include "mm/mm.h"
 #include "uapi/mman.h"
 
-static uint64 lazy_faults;   /* [a] */
-static uint64 cow_faults;    /* [a] */
+/* Fault counts, one line per hart so harts faulting at once do not pass a
+ * shared line back and forth (atomic adds: a thread that faults in a
+ * copyout with interrupts on may move harts between reading its id and
+ * counting). memstat sums them. */
+static struct fault_counts {
+  uint64 lazy;               /* [a] pages installed on first touch */
+  uint64 cow;                /* [a] copy-on-write pages broken */
+} __attribute__((aligned(64))) counts[NCPU];
 
 #define NEED_PAGE 1          /* fault_check: install a zeroed page */
 #define NEED_COPY 2          /* fault_check: break a copy-on-write page */
@@ -103,7 +109,7 @@ cow_break(struct uvm *vm, uint64 va0)
     /* No other table maps it (the others let go after their shootdowns). */
     *pte = (*pte | PTE_W) & ~PTE_COW;
     release(&vm->lock);
-    __atomic_add_fetch(&cow_faults, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&counts[mm_hart()].cow, 1, __ATOMIC_RELAXED);
     return 0;
   }
   pmem_get((void *)old);                /* keeps it while we copy */
@@ -128,7 +134,7 @@ cow_break(struct uvm *vm, uint64 va0)
     tlb_shootdown_range(vm, va0, va0 + PGSIZE);
     pmem_put((void *)old);              /* the PTE's reference */
     page = NULL;
-    __atomic_add_fetch(&cow_faults, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&counts[mm_hart()].cow, 1, __ATOMIC_RELAXED);
   }
   /* Otherwise another thread broke it, or munmap took it: the access is
    * tried again and sees which. */
@@ -181,7 +187,7 @@ uvm_fault(struct uvm *vm, uint64 va, int access)
       *pte = KVA2PTE(page) | prot_to_pte(prot) | PTE_V;
       page = NULL;
       rc = 0;
-      __atomic_add_fetch(&lazy_faults, 1, __ATOMIC_RELAXED);
+      __atomic_add_fetch(&counts[mm_hart()].lazy, 1, __ATOMIC_RELAXED);
     }
   }
   release(&vm->lock);
@@ -193,11 +199,19 @@ uvm_fault(struct uvm *vm, uint64 va, int access)
 uint64
 uvm_lazy_faults(void)
 {
-  return __atomic_load_n(&lazy_faults, __ATOMIC_RELAXED);
+  uint64 n = 0;
+
+  for (int h = 0; h < NCPU; h++)
+    n += __atomic_load_n(&counts[h].lazy, __ATOMIC_RELAXED);
+  return n;
 }
 
 uint64
 uvm_cow_faults(void)
 {
-  return __atomic_load_n(&cow_faults, __ATOMIC_RELAXED);
+  uint64 n = 0;
+
+  for (int h = 0; h < NCPU; h++)
+    n += __atomic_load_n(&counts[h].cow, __ATOMIC_RELAXED);
+  return n;
 }
