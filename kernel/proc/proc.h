@@ -145,18 +145,6 @@ int proc_fork(void);
  * parent. A leader first ends and reaps every other thread of its group;
  * a clone ends alone. => holds no lock; never returns; panics for init. */
 void proc_exit(int status) __attribute__((noreturn));
-/* A new thread of the caller's process, running fn(arg) on stack with ra
- * = ret (the user library's exit stub). Returns its id, or -1 (bad
- * argument, no slot or memory, the process ending). => holds no lock. */
-int proc_clone(uint64 fn, uint64 arg, uint64 stack, uint64 ret);
-/* Reaps a thread the caller created (tid, or any if 0), copying its status
- * to status_uva (0: none). Returns its id, or -1 (none, bad pointer,
- * killed). => holds no lock; may sleep. */
-int proc_join(int tid, uint64 status_uva);
-/* Ends every other thread of the caller's process and makes the caller its
- * leader, keeping the process id (exec). Returns 0, or -1 with nothing
- * changed if the process is already ending. => holds no lock; may sleep. */
-int proc_unshare_threads(void);
 /* Makes vm the caller's address space (exec); returns the old one for the
  * caller to put. */
 struct uvm *proc_switch_vm(struct uvm *vm);
@@ -185,6 +173,20 @@ int proc_count(void);                     /* slots not UNUSED */
 void proc_audit(struct audit *a);
 /* Grows or shrinks the caller's heap by n bytes; returns the old break or -1. */
 uint64 proc_sbrk(long n);
+
+/* ---- group.c ---- */
+/* A new thread of the caller's process, running fn(arg) on stack with ra
+ * = ret (the user library's exit stub). Returns its id, or -1 (bad
+ * argument, no slot or memory, the process ending). => holds no lock. */
+int proc_clone(uint64 fn, uint64 arg, uint64 stack, uint64 ret);
+/* Reaps a thread the caller created (tid, or any if 0), copying its status
+ * to status_uva (0: none). Returns its id, or -1 (none, bad pointer,
+ * killed). => holds no lock; may sleep. */
+int proc_join(int tid, uint64 status_uva);
+/* Ends every other thread of the caller's process and makes the caller its
+ * leader, keeping the process id (exec). Returns 0, or -1 with nothing
+ * changed if the process is already ending. => holds no lock; may sleep. */
+int proc_unshare_threads(void);
 
 /* ---- failinject.c ---- */
 /* Sets the caller's failure injection; returns the allocations counted

@@ -12,10 +12,9 @@
 #include "arch/riscv.h"
 #include "lib/lib.h"
 #include "proc/proc.h"
+#include "proc/proc_internal.h"
 
 struct cpu cpus[NCPU];
-
-extern struct proc proc_table[NPROC];
 
 struct cpu *
 mycpu(void)
