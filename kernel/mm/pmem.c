@@ -13,7 +13,13 @@
  * path). pmem_alloc takes the newest page of the caller's cache and
  * pmem_free gives it back there; the cache refills from, or drains to, the
  * shared list PCACHE_BATCH pages at a time under pmem.lock, so the shared
- * lock is taken once per batch, not once per page. A cached page is free
+ * lock is taken once per batch, not once per page. The shared list is a
+ * list of bundles (chains of up to PCACHE_BATCH pages, linked through
+ * page_info.next; the bundles through their first pages' bundle field), so
+ * a refill or a drain moves a whole bundle in a few stores under the lock:
+ * with more harts than host cores, a hart the host preempts while it holds
+ * the lock leaves the others spinning for the host's whole time slice, and
+ * the shorter the hold, the rarer that is. A cached page is free
  * in every sense the rest of the kernel sees: poison throughout, kind
  * PMEM_FREE in its record, counted in pages_free. When the shared list
  * runs dry, an allocation takes a page from another hart's cache before it
@@ -53,7 +59,9 @@
 const char *const pmem_kind_names[PMEM_NKINDS] = PMEM_KIND_NAMES;
 
 struct page_info {
-  uint32 next;     /* [lock] next free page index, NO_PAGE at the end */
+  uint32 next;     /* [lock] next free page of its bundle, NO_PAGE at the end */
+  uint32 bundle;   /* [lock] a bundle's first page: the next bundle's first */
+  uint8 nbundle;   /* [lock] a bundle's first page: the bundle's pages */
   uint8 kind;      /* [a] enum pmem_kind */
   int32 owner;     /* [a] who allocated it: a space id, a pid, 0 */
   uint32 refs;     /* [a] page tables mapping it (1 for any other use) */
@@ -65,8 +73,8 @@ static struct {
   uint64 base;                     /* [I] address of page 0 */
   uint64 npages;                   /* [I] */
   struct page_info *info;          /* [I] npages records, each [lock] */
-  uint32 free_head;                /* [lock] */
-  uint32 free_tail;                /* [lock] the last page, NO_PAGE if empty */
+  uint32 free_head;                /* [lock] the first bundle's first page */
+  uint32 free_tail;                /* [lock] the last bundle's, NO_PAGE if empty */
   uint64 nlisted;                  /* [lock] pages on the shared free list */
   uint64 shared;                   /* [a] user pages with refs > 1 */
   uint64 shared_in_tables;         /* [a] leaves of shared level-0 tables */
@@ -134,17 +142,24 @@ pmem_init(uint64 begin, uint64 end)
     memset(pcache[h].by_kind, 0, sizeof(pcache[h].by_kind));
   }
 
-  /* Push in reverse so the lowest page is handed out first. */
-  for (uint64 i = n; i-- > 0;) {
+  /* Bundles of consecutive pages, the lowest first, each chained upward:
+   * the lowest pages are handed out first. */
+  for (uint64 i = 0; i < n; i++) {
     memset((void *)(pmem.base + i * PGSIZE), PMEM_POISON_BYTE, PGSIZE);
     pmem.info[i].kind = PMEM_FREE;
     pmem.info[i].owner = 0;
     pmem.info[i].refs = 0;
     pmem.info[i].audited = 0;
-    pmem.info[i].next = pmem.free_head;
-    pmem.free_head = (uint32)i;
-    if (pmem.free_tail == NO_PAGE)
+    pmem.info[i].next = (i + 1) % PCACHE_BATCH != 0 && i + 1 < n ? (uint32)(i + 1) : NO_PAGE;
+    pmem.info[i].bundle = NO_PAGE;
+    if (i % PCACHE_BATCH == 0) {
+      pmem.info[i].nbundle = (uint8)(n - i < PCACHE_BATCH ? n - i : PCACHE_BATCH);
+      if (pmem.free_tail == NO_PAGE)
+        pmem.free_head = (uint32)i;
+      else
+        pmem.info[pmem.free_tail].bundle = (uint32)i;
       pmem.free_tail = (uint32)i;
+    }
   }
   pmem.nlisted = n;
 }
@@ -179,44 +194,61 @@ check_poison_and_zero(uint64 *page)
   }
 }
 
-/* Moves up to PCACHE_BATCH pages from the shared list into c.
- * => holds c->lock; takes pmem.lock. */
+/* Moves the shared list's first bundle into c, if there is one.
+ * => holds c->lock, c is empty; takes pmem.lock. */
 static void
 refill(struct pcache *c)
 {
   acquire(&pmem.lock);
-  while (c->n < PCACHE_BATCH && pmem.free_head != NO_PAGE) {
-    uint32 i = pmem.free_head;
-    pmem.free_head = pmem.info[i].next;
-    if (pmem.free_head == NO_PAGE)
-      pmem.free_tail = NO_PAGE;
-    pmem.info[i].next = NO_PAGE;
-    pmem.nlisted--;
-    c->page[c->n++] = i;
-    __atomic_store_n(&c->by_kind[PMEM_FREE], c->by_kind[PMEM_FREE] + 1,
-                     __ATOMIC_RELAXED);
+  uint32 b = pmem.free_head;
+  if (b == NO_PAGE) {
+    release(&pmem.lock);
+    return;
   }
+  pmem.free_head = pmem.info[b].bundle;
+  if (pmem.free_head == NO_PAGE)
+    pmem.free_tail = NO_PAGE;
+  uint32 n = pmem.info[b].nbundle;
+  pmem.nlisted -= n;
+  /* In the same critical section, so pmem_stat counts each page once. */
+  __atomic_store_n(&c->by_kind[PMEM_FREE], c->by_kind[PMEM_FREE] + (int64)n,
+                   __ATOMIC_RELAXED);
   release(&pmem.lock);
+
+  /* The bundle is c's alone now: unchain it into the cache. */
+  for (uint32 i = b; i != NO_PAGE;) {
+    uint32 next = pmem.info[i].next;
+    pmem.info[i].next = pmem.info[i].bundle = NO_PAGE;
+    c->page[c->n++] = i;
+    i = next;
+  }
+  if (c->n != n)
+    panic("pmem: a bundle of %d pages held %d", (int)n, (int)c->n);
 }
 
 #ifndef PMEM_FREE_TO_BACK
-/* Moves c's PCACHE_BATCH oldest pages to the shared list.
- * => holds c->lock; takes pmem.lock. */
+/* Moves c's PCACHE_BATCH oldest pages to the front of the shared list, as
+ * one bundle whose first page is the newest of them (as if freed to the
+ * list one by one). The bundle is chained before the lock is taken.
+ * => holds c->lock, c is full; takes pmem.lock. */
 static void
 drain(struct pcache *c)
 {
+  for (uint32 k = PCACHE_BATCH - 1; k > 0; k--)
+    pmem.info[c->page[k]].next = c->page[k - 1];
+  pmem.info[c->page[0]].next = NO_PAGE;
+  uint32 b = c->page[PCACHE_BATCH - 1];
+  pmem.info[b].nbundle = PCACHE_BATCH;
+
   acquire(&pmem.lock);
-  for (uint32 k = 0; k < PCACHE_BATCH; k++) {
-    uint32 i = c->page[k];
-    pmem.info[i].next = pmem.free_head;
-    pmem.free_head = i;
-    if (pmem.free_tail == NO_PAGE)
-      pmem.free_tail = i;
-  }
+  pmem.info[b].bundle = pmem.free_head;
+  pmem.free_head = b;
+  if (pmem.free_tail == NO_PAGE)
+    pmem.free_tail = b;
   pmem.nlisted += PCACHE_BATCH;
-  release(&pmem.lock);
   __atomic_store_n(&c->by_kind[PMEM_FREE], c->by_kind[PMEM_FREE] - PCACHE_BATCH,
                    __ATOMIC_RELAXED);
+  release(&pmem.lock);
   c->n -= PCACHE_BATCH;
   memmove(c->page, c->page + PCACHE_BATCH, c->n * sizeof(c->page[0]));
 }
@@ -228,16 +260,17 @@ drain(struct pcache *c)
 static void
 queue_at_back(struct pcache *c, uint32 i)
 {
+  pmem.info[i].next = pmem.info[i].bundle = NO_PAGE;
+  pmem.info[i].nbundle = 1;
   acquire(&pmem.lock);
-  pmem.info[i].next = NO_PAGE;
   if (pmem.free_tail == NO_PAGE)
     pmem.free_head = i;
   else
-    pmem.info[pmem.free_tail].next = i;
+    pmem.info[pmem.free_tail].bundle = i;
   pmem.free_tail = i;
   pmem.nlisted++;
-  release(&pmem.lock);
   __atomic_store_n(&c->by_kind[PMEM_FREE], c->by_kind[PMEM_FREE] - 1, __ATOMIC_RELAXED);
+  release(&pmem.lock);
 }
 #endif
 
