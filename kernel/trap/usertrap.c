@@ -25,7 +25,8 @@ void userret(struct trapframe *tf) __attribute__((noreturn));
 /* Per-hart scratch for trapvec, which sscratch points at from boot on. */
 struct hart_scratch {
   uint64 t0;         /* trapvec parks t0 here while it tests sstatus */
-  uint64 tf;         /* the trapframe this hart last returned to user from */
+  uint64 tf;         /* the trapframe of the thread this hart last returned
+                        to user mode: where the next user trap saves */
   uint64 hartid;     /* tp for the kernel */
 } __attribute__((aligned(64)));   /* one cache line a hart */
 
