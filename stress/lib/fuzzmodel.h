@@ -1,8 +1,9 @@
 /*
- * fuzzmodel.h: what the two halves of the fuzz worker share, and nothing
+ * fuzzmodel.h: what the three files of the fuzz worker share, and nothing
  * for the driver: the worker's state fz with its model of what it owns,
- * the generator, the failure line and the counted call (fuzzworker.c), and
- * the argument pickers and the calls on memory and fds (fuzzmodel.c).
+ * the generator, the failure line and the calls (fuzzworker.c), the
+ * argument pickers and the calls on memory and fds (fuzzmodel.c), and the
+ * calls on threads (fuzzthread.c).
  * Every process (worker, child, grandchild) has its own copy of fz; its
  * threads share it, but a thread writes only its own struct thread_model
  * (seen) and never calls into the model.
@@ -111,6 +112,22 @@ void fuzz_fail(const char *fmt, ...)
     __attribute__((noreturn, format(printf, 1, 2)));
 /* System call n, counted in the report; returns what it returned. */
 long fuzz_call(long n, long a0, long a1, long a2, long a3, long a4, long a5);
+/* System call n, not counted (threads, reports, the failure path). */
+long fuzz_raw_syscall(long n, long a0, long a1, long a2, long a3, long a4, long a5);
+/* The index of pid among this process's children, or -1. */
+int fuzz_child_index(long pid);
+
+/* ---- fuzzthread.c ---- */
+
+/* The index of tid among this process's unjoined threads, or -1. */
+int fuzz_thread_index(int tid);
+/* Joins one thread, which must exist. */
+void fuzz_join_one(void);
+/* Forgets every thread (a forked child has none of its parent's). */
+void fuzz_threads_forget(void);
+/* One random clone or join, checked against the model. */
+void fuzz_clone(void);
+void fuzz_join(void);
 
 /* ---- fuzzmodel.c ---- */
 
