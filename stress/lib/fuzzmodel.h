@@ -43,8 +43,8 @@ enum thread_how {
   THREAD_STRAY,               /* starts at the stray stub: exits THREAD_STRAYED */
 };
 
-/* A thread this process cloned and has not joined; it runs on
- * fuzz_tstacks[its index]. */
+/* A thread this process cloned and has not joined; it runs on the stack
+ * of its index (fuzzthread.c). */
 struct thread_model {
   int tid;                    /* 0: the slot is free */
   int how;                    /* enum thread_how */
