@@ -59,9 +59,12 @@
 const char *const pmem_kind_names[PMEM_NKINDS] = PMEM_KIND_NAMES;
 
 struct page_info {
-  uint32 next;     /* [lock] next free page of its bundle, NO_PAGE at the end */
-  uint32 bundle;   /* [lock] a bundle's first page: the next bundle's first */
-  uint8 nbundle;   /* [lock] a bundle's first page: the bundle's pages */
+  /* The links: [lock] while the page is on the shared list, else [c] the
+   * lock of the cache that holds it (drain chains a bundle, refill
+   * unchains one, outside pmem.lock). */
+  uint32 next;     /* next free page of its bundle, NO_PAGE at the end */
+  uint32 bundle;   /* a bundle's first page: the next bundle's first */
+  uint8 nbundle;   /* a bundle's first page: the bundle's pages */
   uint8 kind;      /* [a] enum pmem_kind */
   int32 owner;     /* [a] who allocated it: a space id, a pid, 0 */
   uint32 refs;     /* [a] page tables mapping it (1 for any other use) */
@@ -82,6 +85,7 @@ static struct {
 
 #define PCACHE_MAX   32     /* free pages a hart keeps */
 #define PCACHE_BATCH 16     /* pages moved to or from the shared list at once */
+_Static_assert(PCACHE_BATCH <= 255, "page_info.nbundle is a uint8");
 
 struct pcache {
   struct spinlock lock;            /* rank LOCK_RANK_PCACHE, below pmem's */
