@@ -73,6 +73,7 @@ suite host tests/host/run.sh
 for cpus in 1 2 4 8; do
   suite "selftest-cpus$cpus" tests/kernel-selftest.sh "$cpus"
 done
+suite "selftest-cpus4-det" tests/kernel-selftest.sh 4 det
 for cpus in 1 4; do
   suite "proctests-cpus$cpus" tests/user-tests.sh proctests "$cpus"
   suite "faulttests-cpus$cpus" tests/user-tests.sh faulttests "$cpus"

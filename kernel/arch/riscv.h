@@ -177,5 +177,24 @@ wfi(void)
   asm volatile("wfi");
 }
 
+/*
+ * For a loop that spins, with interrupts off, until another hart does
+ * something (a lock, a TLB flush acknowledgement). If an interrupt this
+ * hart takes is pending (the timer's, say, which it cannot take now), wfi:
+ * the privileged spec has wfi return at once then, whatever sstatus.SIE
+ * says, so on a real hart this is a no-op. On QEMU it is not: wfi always
+ * leaves the translated code, and single-threaded QEMU (DETERMINISTIC=1,
+ * -icount) passes to the next hart only when the running one halts or
+ * sets a timer. A hart spinning for a hart QEMU has parked would keep the
+ * host thread forever: every slice ends at a timer deadline, leaving the
+ * parked hart a budget of zero instructions, round after round.
+ */
+static inline void
+spin_relax(void)
+{
+  if (csr_read(sip) & csr_read(sie))
+    wfi();
+}
+
 #endif /* __ASSEMBLER__ */
 #endif /* ARCH_RISCV_H */

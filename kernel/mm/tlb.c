@@ -201,6 +201,7 @@ shootdown(struct uvm *vm, uint64 *mask_of, uint64 begin, uint64 end)
       pop_off();
       if (panicking)
         panic_stop();
+      spin_relax();
     }
   }
 }

@@ -159,6 +159,7 @@ acquire(struct spinlock *lk)
       panic_stop();
     if (spin_poll != NULL)
       spin_poll();
+    spin_relax();
   }
   h->waiting = NULL;
   lk->hart = (int)r_tp();

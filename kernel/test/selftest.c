@@ -34,9 +34,11 @@ selftest_barrier(struct selftest_ctx *c)
     barrier.count = 0;
     __atomic_store_n(&barrier.sense, sense, __ATOMIC_RELEASE);
   } else {
-    while (__atomic_load_n(&barrier.sense, __ATOMIC_ACQUIRE) != sense)
+    while (__atomic_load_n(&barrier.sense, __ATOMIC_ACQUIRE) != sense) {
       if (panicking)
         panic_stop();
+      spin_relax();
+    }
   }
 }
 
@@ -195,6 +197,39 @@ console_receives_typed_input(struct selftest_ctx *c)
     selftest_fail("%d keys arrived in 20 s", (int)console_chars_received());
 }
 
+/* One hart holds a lock for three ticks, interrupts off, while every
+ * other hart spins for it with its own tick pending: each must get it in
+ * turn. tests/ runs the cases under single-threaded QEMU (-icount) too,
+ * where a spinning hart must hand the host thread over (spin_relax,
+ * riscv.h). This case passes there without spin_relax as well: the
+ * starvation it prevents (fuzz runs that hung, docs/design.md) needs a
+ * timing this case does not reproduce. */
+static struct spinlock slow_lock;
+static volatile int slow_held;     /* [a] the holder has slow_lock */
+
+static void
+spinlock_waiters_let_a_slow_holder_finish(struct selftest_ctx *c)
+{
+  if (c->hart == 0) {
+    spinlock_init(&slow_lock, "test_slow", LOCK_RANK_TEST);
+    slow_held = 0;
+  }
+  selftest_barrier(c);
+  if (selftest_last_hart(c)) {
+    acquire(&slow_lock);
+    __atomic_store_n(&slow_held, 1, __ATOMIC_RELEASE);
+    uint64 until = r_time() + 3 * (boot_info.timebase_hz / TICK_HZ);
+    while (r_time() < until)
+      ;
+    release(&slow_lock);
+    return;
+  }
+  while (!__atomic_load_n(&slow_held, __ATOMIC_ACQUIRE))
+    spin_relax();
+  acquire(&slow_lock);
+  release(&slow_lock);
+}
+
 /* ---- cases that must panic (run by name; tests/ checks the message) ---- */
 
 
@@ -252,6 +287,8 @@ spinlock_held_across_interrupt_panics(struct selftest_ctx *c)
 const struct selftest_case selftest_sync_cases[] = {
   { "spinlock_counter_is_exact", spinlock_counter_is_exact, 0 },
   { "spinlock_tracks_owner_and_interrupts", spinlock_tracks_owner_and_interrupts, 0 },
+  { "spinlock_waiters_let_a_slow_holder_finish",
+    spinlock_waiters_let_a_slow_holder_finish, 0 },
   { "timer_ticks_on_every_hart", timer_ticks_on_every_hart, 0 },
   { "console_receives_typed_input", console_receives_typed_input, 1 },
   { "spinlock_recursive_acquire_panics", spinlock_recursive_acquire_panics, 1 },

@@ -112,6 +112,8 @@ void fuzz_fail(const char *fmt, ...)
     __attribute__((noreturn, format(printf, 1, 2)));
 /* System call n, counted in the report; returns what it returned. */
 long fuzz_call(long n, long a0, long a1, long a2, long a3, long a4, long a5);
+/* Disarms failinject (counted as a call). */
+void fuzz_fi_off(void);
 /* System call n, not counted (threads, reports, the failure path). */
 long fuzz_raw_syscall(long n, long a0, long a1, long a2, long a3, long a4, long a5);
 /* The index of pid among this process's children, or -1. */

@@ -80,8 +80,8 @@ report(int done)
   fuzz_raw_syscall(SYS_write, fz.report_fd, (long)&fz.rep, sizeof(fz.rep), 0, 0, 0);
 }
 
-static void
-fi_off(void)
+void
+fuzz_fi_off(void)
 {
   fuzz_call(SYS_failinject, 0, 0, 0, 0, 0, 0);
   fz.fi_on = 0;
@@ -180,7 +180,7 @@ fuzz_fork(void)
    * next stores need pages: fork with injection off, and make the pages
    * each side uses its own again before injection can be armed. */
   if (fz.fi_on)
-    fi_off();
+    fuzz_fi_off();
   long pid = fuzz_call(SYS_fork, (long)fuzz_any_int(), 0, 0, 0, 0, 0);
   if (pid >= 0)
     utest_own_pages();
@@ -423,7 +423,7 @@ one_call(void)
     int was_on = fz.fi_on;
     fuzz_unmap_all();
     if (was_on && one_in(2))
-      fi_off();
+      fuzz_fi_off();
   }
 }
 
@@ -518,7 +518,7 @@ fuzzworker_run(int id, uint64 seed, uint64 wseed, uint64 deadline, int report_fd
       fz.next_report = now + REPORT_TICKS;
     }
   }
-  fi_off();
+  fuzz_fi_off();
   while (fz.nthreads > 0)
     fuzz_join_one();
   while (fz.nchildren > 0)
