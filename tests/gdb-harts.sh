@@ -156,7 +156,7 @@ uvm_matches() {    # the space's line against the kernel's, its pids, harts
   want=$(echo $pid $tids | tr ' ' '\n' | sort -n | xargs)
   got=$(awk '{ for (i = 8; i <= NF; i++) print $i }' <<<"$row" | sort -n | xargs)
   [ "$got" = "$want" ] || return 1
-  # vm->harts holds the harts running the space in user mode: never the
+  # harts lists the harts running the space in user mode: never the
   # hart stopped in sys_vmprint (in the kernel), only harts whose process
   # runs the space.
   [ -n "$probe_hart" ] && ! grep -qE "(^|,)$probe_hart(,|\$)" <<<"$(awk '{ print $3 }' <<<"$row")" ||

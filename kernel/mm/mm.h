@@ -299,8 +299,9 @@ int kvm_unshared_entry(pagetable_t pt);
  *     exactly one page.
  *   - Nothing a table pointed to (a user page, a page-table page) is let go
  *     while some hart may still cache a translation to it: whoever clears
- *     PTEs gathers what they pointed to, shoots down every hart in
- *     vm->harts, and only then puts or frees (tlb.c), all under vm->lock.
+ *     PTEs gathers what they pointed to, shoots down every hart running vm
+ *     in user mode, and only then puts or frees (tlb.c), all under
+ *     vm->lock.
  *   - A level-0 table that fork left shared by several spaces (pmem refs
  *     above 1) is written by none of them, under any lock: whoever must
  *     change one of its entries gets the PTE from uvm_private_pte, which
@@ -311,15 +312,15 @@ struct uvm {
   int in_use;                         /* [a] 0: a free slot of the pool */
   int refs;                           /* [a] holders: threads, exec, fork */
   int id;                             /* [I] owner id of its pages (pmem) */
-  uint64 harts;                       /* [a] bit h: hart h runs a thread of it
-                                         in user mode */
   uint64 loaded;                      /* [a] bit h: hart h's satp holds its
                                          table (tlb.c) */
-  uint64 tlb_gen;                     /* [a] shootdowns of it so far */
   pagetable_t pt;                     /* [vm] root; NULL once torn down */
   uint64 image_end;                   /* [vm] page aligned; the heap starts here */
   uint64 brk;                         /* [vm] [image_end, brk) is the heap */
   struct mmap_region_node *regions;   /* [vm] sorted by begin */
+  /* Read on every return to user mode, written only by shootdowns: on a
+   * line of its own, away from the lock every fault writes. */
+  uint64 tlb_gen __attribute__((aligned(64)));  /* [a] shootdowns of it so far */
 };
 
 /* Pages (user or page-table) whose PTEs were cleared, waiting for the
@@ -476,12 +477,13 @@ uint64 uvm_cow_faults(void);
 
 /* This hart returns to user mode in vm (usertrapret): loads vm's table
  * if the hart is not in it (a full flush), else flushes only if vm was
- * shot down since this hart last flushed; and joins vm->harts.
- * => interrupts off. */
+ * shot down since this hart last flushed; from here on vm's shootdowns
+ * interrupt it. => interrupts off. */
 void tlb_load(struct uvm *vm);
-/* This hart has just trapped out of user mode in vm (usertrap); it stays
- * in vm's table, running kernel code only. => interrupts off. */
-void tlb_leave(struct uvm *vm);
+/* This hart has just trapped out of user mode (usertrap); it stays in its
+ * space's table, running kernel code only, and shootdowns need not
+ * interrupt it. => interrupts off. */
+void tlb_leave(void);
 /* Puts this hart back in the kernel's table if it is in vm's (NULL: in
  * any space's): before the hart's thread drops its reference to vm, and
  * in the scheduler when a thread leaves the hart. */
@@ -497,9 +499,10 @@ void tlb_gather_page(struct tlb_gather *g, uint64 pa, int is_table);
  * go. => holds vm->lock, or vm is private. */
 void tlb_gather_finish(struct tlb_gather *g);
 
-/* Flushes this hart, interrupts every other hart in vm->harts, and waits
- * until each has flushed; a hart in vm's table but in the kernel flushes
- * on its way back to user mode (tlb_load). tlb_shootdown_tables also
+/* Flushes this hart, interrupts every other hart running vm in user mode
+ * (from tlb_load to tlb_leave), and waits until each has flushed; a hart
+ * in vm's table but in the kernel flushes on its way back to user mode
+ * (tlb_load). tlb_shootdown_tables also
  * interrupts those harts: page-table pages are about to go, and a hart
  * may walk its table in the kernel too. => may hold spinlocks: it serves
  * the requests sent to this hart while it waits. */

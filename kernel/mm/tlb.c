@@ -6,21 +6,25 @@
  * only when it returns to user mode in another space than the one loaded
  * (tlb_load: a satp write and a full flush) and when a thread leaves it
  * (tlb_unload: back to the kernel's table, before the thread's space can
- * go). Each space keeps two masks: vm->loaded, the harts whose satp holds
- * its table, and vm->harts, those of them running a thread of it in user
- * mode (set by tlb_load just before the return to user, cleared by
- * usertrap). And a count of its shootdowns, vm->tlb_gen.
+ * go). Each space keeps a mask, vm->loaded, of the harts whose satp holds
+ * its table, and a count of its shootdowns, vm->tlb_gen. Each hart says
+ * which space, if any, it runs in user mode: in_user[h], set by tlb_load
+ * just before the return to user and cleared by usertrap, on a cache line
+ * of the hart's own, so a trap writes no line another hart writes (it
+ * was a mask in the space, which threads on several harts passed back
+ * and forth twice a trap).
  *
- * A shootdown interrupts only the harts in vm->harts: a hart in the
+ * A shootdown interrupts only the harts in user mode in vm: a hart in the
  * kernel never uses a user translation (the kernel reaches user memory
  * through the linear map, in the copy routines), so it may keep stale
  * ones until it returns to user mode, where tlb_load flushes if vm's
- * count moved since this hart's last flush. The initiator bumps the count
- * before it reads the mask, and tlb_load joins the mask before it reads
- * the count (both sequentially consistent), so every hart either is
- * interrupted or sees the new count. Page-table pages are different: a
- * hart may walk them in the kernel too (a TLB miss on any address goes
- * through the root), so freeing one interrupts every hart in vm->loaded.
+ * count moved since this hart's last flush. The initiator bumps the count,
+ * fences, then reads every in_user; tlb_load stores in_user, fences, then
+ * reads the count. Of two such store-fence-load pairs at least one load
+ * sees the other's store, so every hart either is interrupted or sees the
+ * new count. Page-table pages are different: a hart may walk them in the
+ * kernel too (a TLB miss on any address goes through the root), so
+ * freeing one interrupts every hart in vm->loaded.
  *
  * Order (Linux's mmu_gather): clear the PTEs under vm->lock and gather
  * what they pointed to (a batch of up to TLB_GATHER_MAX pages); flush this
@@ -49,7 +53,7 @@
 #include "mm/mm.h"
 #include "param.h"
 
-_Static_assert(NCPU <= 64, "vm->harts is one 64-bit mask");
+_Static_assert(NCPU <= 64, "vm->loaded is one 64-bit mask");
 
 #define GATHER_TABLE 1UL      /* low bit of a gathered pa: a page-table page */
 
@@ -58,6 +62,12 @@ static struct uvm *loaded_vm[NCPU];  /* the space whose table satp holds, or
                                         NULL: the kernel's table */
 static uint64 seen_gen[NCPU];        /* loaded_vm->tlb_gen as of this hart's
                                         last full flush */
+
+/* Written by hart h only, read by shooters. */
+static struct {
+  struct uvm *vm;                    /* [a] the space hart h runs in user
+                                        mode, or NULL */
+} __attribute__((aligned(64))) in_user[NCPU];
 
 static uint64 req[NCPU];           /* [a] flush requests sent to hart h */
 static uint64 ack[NCPU];           /* [a] last request hart h served */
@@ -86,10 +96,11 @@ tlb_load(struct uvm *vm)
     sfence_vma();
     loaded_vm[me] = vm;
   }
-  /* Join the user-mode mask, then read the count: a shootdown that
-   * missed the mask bumped the count first (see the header). */
-  __atomic_or_fetch(&vm->harts, bit, __ATOMIC_SEQ_CST);
-  uint64 gen = __atomic_load_n(&vm->tlb_gen, __ATOMIC_SEQ_CST);
+  /* In user mode in vm, then read the count: a shootdown that read
+   * in_user before this store bumped the count first (see the header). */
+  __atomic_store_n(&in_user[me].vm, vm, __ATOMIC_RELAXED);
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  uint64 gen = __atomic_load_n(&vm->tlb_gen, __ATOMIC_RELAXED);
   if (gen != seen_gen[me]) {
     seen_gen[me] = gen;
     sfence_vma();
@@ -113,9 +124,21 @@ tlb_unload(struct uvm *vm)
 }
 
 void
-tlb_leave(struct uvm *vm)
+tlb_leave(void)
 {
-  __atomic_and_fetch(&vm->harts, ~(1UL << r_tp()), __ATOMIC_SEQ_CST);
+  __atomic_store_n(&in_user[r_tp()].vm, NULL, __ATOMIC_RELAXED);
+}
+
+/* The harts running vm in user mode, as a mask. */
+static uint64
+user_harts(struct uvm *vm)
+{
+  uint64 mask = 0;
+
+  for (int h = 0; h < NCPU; h++)
+    if (__atomic_load_n(&in_user[h].vm, __ATOMIC_RELAXED) == vm)
+      mask |= 1UL << h;
+  return mask;
 }
 
 /* Serves every flush request sent to this hart so far. */
@@ -151,20 +174,24 @@ tlb_intr(void)
   serve_requests();
 }
 
-/* The shootdown itself: the harts of *mask (vm->harts or vm->loaded).
+/* The shootdown itself: the harts in user mode in vm, or with tables,
+ * every hart in vm->loaded.
  * This hart flushes only the page if [begin, end) is one page, else all
  * (on QEMU every sfence.vma empties the whole TLB, so flushing more pages
  * one by one would cost a full flush each); the others flush all. */
 static void
-shootdown(struct uvm *vm, uint64 *mask_of, uint64 begin, uint64 end)
+shootdown(struct uvm *vm, int tables, uint64 begin, uint64 end)
 {
   uint64 want[NCPU];
 
   __atomic_add_fetch(&shootdowns, 1, __ATOMIC_RELAXED);
-  /* The PTE stores, then the count, then the mask (tlb_load's mirror). */
+  /* The PTE stores, then the count, then who is in user mode (tlb_load's
+   * mirror). */
   __sync_synchronize();
   uint64 gen = __atomic_add_fetch(&vm->tlb_gen, 1, __ATOMIC_SEQ_CST);
-  uint64 mask = __atomic_load_n(mask_of, __ATOMIC_SEQ_CST);
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+  uint64 mask = tables ? __atomic_load_n(&vm->loaded, __ATOMIC_SEQ_CST)
+                       : user_harts(vm);
 
   push_off();
   int me = (int)r_tp();
@@ -209,19 +236,19 @@ shootdown(struct uvm *vm, uint64 *mask_of, uint64 begin, uint64 end)
 void
 tlb_shootdown(struct uvm *vm)
 {
-  shootdown(vm, &vm->harts, 0, 0);
+  shootdown(vm, 0, 0, 0);
 }
 
 void
 tlb_shootdown_range(struct uvm *vm, uint64 begin, uint64 end)
 {
-  shootdown(vm, &vm->harts, begin, end);
+  shootdown(vm, 0, begin, end);
 }
 
 void
 tlb_shootdown_tables(struct uvm *vm)
 {
-  shootdown(vm, &vm->loaded, 0, 0);
+  shootdown(vm, 1, 0, 0);
 }
 
 void

@@ -47,7 +47,6 @@ uvm_alloc(void)
     return NULL;
   vm->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
   vm->refs = 1;
-  vm->harts = 0;
   vm->loaded = 0;
   vm->tlb_gen = 0;
   vm->image_end = vm->brk = 0;

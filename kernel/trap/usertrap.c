@@ -75,7 +75,7 @@ usertrap(void)
   struct proc *p = myproc();
   /* Still in the space's table, but running kernel code only: a shootdown
    * need not interrupt this hart until it heads back (tlb.c). */
-  tlb_leave(p->vm);
+  tlb_leave();
   p->trapframe->epc = csr_read(sepc);
   int which = 0, fault = 0;
 

@@ -595,8 +595,8 @@ First how many of the pool's slots are in use, then one line per space in
 use, by id:
   space   its id, the owner pmem records for its pages
   refs    its reference count (vm->refs)
-  harts   the harts running one of its threads (the bits of vm->harts);
-          "-": none
+  harts   the harts running one of its threads in user mode (tlb.c's
+          in_user[h] names the space); "-": none
   pt      the page-table root        heap     [image_end, brk)
   regions the nodes in its region list
   pids    the process-table entries whose vm points at it: a process's
@@ -626,11 +626,12 @@ a slot that is not in use (a bug)."""
             print(self.ROW % ("space", "refs", "harts", "pt", "heap", "regions",
                               "pids"))
             notes = []
+            in_user = static_var("mm/tlb.c", "in_user")
             for _, vm in spaces:
                 vid, refs = int(vm["id"]), int(vm["refs"])
                 pids = users.pop(int(vm.address), [])
-                mask = int(vm["harts"])
-                harts = ",".join(str(h) for h in range(64) if mask >> h & 1)
+                harts = ",".join(str(h) for h in range(array_len(in_user))
+                                 if int(in_user[h]["vm"]) == int(vm.address))
                 heap = "[%s, %s)" % (hex_p(int(vm["image_end"])), hex_p(int(vm["brk"])))
                 print(self.ROW % (
                     vid, refs, harts or "-", hex_p(int(vm["pt"])), heap,
