@@ -28,13 +28,15 @@ check_csv() {
     NF != 8 { bad = bad " " $1 "(fields)"; next }
     {
       seen[$1]++
-      lock = $1 ~ /^lock_/; faults = $1 ~ /^faults_/
+      lock = $1 ~ /^lock_/
+      unit = $1 ~ /^faults_/ ? "faults/s" : $1 ~ /^compute_/ ? "chunks/s" \
+           : $1 ~ /^syscalls_/ ? "calls/s" : ""
       if (lock) {
         if (!pos($8) || $5 !~ /^[0-9]+\.[0-9][0-9]$/ || $6 != "spins/acquire") bad = bad " " $1
       } else if (!pos($3)) {
         bad = bad " " $1 "(us)"
       }
-      if (faults && (!pos($5) || $6 != "faults/s" || !pos($7))) bad = bad " " $1 "(rate)"
+      if (unit != "" && (!pos($5) || $6 != unit || !pos($7))) bad = bad " " $1 "(rate)"
       want = det == 1 && !lock && $1 !~ /^fork_exit_wait/
       if (want && !($4 ~ /^[0-9]+$/ && $4 > 0)) bad = bad " " $1 "(no instructions)"
       if (!want && $4 != "") bad = bad " " $1 "(instructions)"
@@ -56,8 +58,12 @@ check_table() {
   for mib in 0 1 4 16; do
     figs+=("fork+exit+wait $mib MiB touched" "fork() call $mib MiB touched")
   done
-  figs+=("faults by 1 process" "faults by 1 thread")
-  for h in $(seq 2 "$cpus"); do figs+=("faults by $h processes" "faults by $h threads"); done
+  figs+=("faults by 1 process" "faults by 1 thread" "compute by 1 process"
+        "getpid by 1 process")
+  for h in $(seq 2 "$cpus"); do
+    figs+=("faults by $h processes" "faults by $h threads" "compute by $h processes"
+           "getpid by $h processes")
+  done
   for fig in "${figs[@]}" "lock pmem at $cpus harts" "lock mmap_pool at $cpus harts" \
              "lock uvm at $cpus harts"; do
     us=$(awk -v f="$fig " 'index($0, f) == 1 { print $(split(f, w, " ") + 1); exit }' "$1")

@@ -3,8 +3,10 @@
 # (user/bench.c) as the one program, keeps the console, and prints bench's
 # table: the null system call, a first-touch fault, the sbrk
 # grow-touch-shrink loop, fork at 0/1/4/16 MiB touched, faults per second
-# at 1..CPUS harts (processes, then threads of one process) and the
-# contention of the pmem, mmap_pool and uvm locks at CPUS harts.
+# at 1..CPUS harts (processes, then threads of one process), the same
+# harts computing without a trap and calling getpid (how far the host, then
+# QEMU, let them scale), and the contention of the pmem, mmap_pool and uvm
+# locks at CPUS harts.
 #
 #   make bench                   CPUS from CPUS.mk; times in host time
 #   DETERMINISTIC=1 make bench   single-threaded QEMU with -icount: times are
@@ -29,8 +31,8 @@ cd "$(dirname "$0")/.." || exit 1
 bench_keys() {
   local keys="null_syscall first_touch_fault sbrk_grow_touch_shrink" mib kind h
   for mib in 0 1 4 16; do keys+=" fork_exit_wait_${mib}mib fork_call_${mib}mib"; done
-  for kind in procs threads; do
-    for h in $(seq 1 "$1"); do keys+=" faults_${kind}_$h"; done
+  for kind in faults_procs faults_threads compute_procs syscalls_procs; do
+    for h in $(seq 1 "$1"); do keys+=" ${kind}_$h"; done
   done
   echo "$keys lock_pmem lock_mmap_pool lock_uvm"
 }

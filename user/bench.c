@@ -5,7 +5,11 @@
  * page, store, sbrk down); fork+exit+wait and the fork() call alone with 0,
  * 1, 4 and 16 MiB of heap written; faults per second at 1..HARTS harts,
  * that many forked processes and then that many threads of one process
- * storing to fresh pages of their own from a common start time; and the
+ * storing to fresh pages of their own from a common start time; the same
+ * for processes that only compute (no trap: what the host's cores give
+ * QEMU's harts) and for processes that only call getpid (a trap each,
+ * nothing shared in the kernel: what QEMU itself lets traps on several
+ * harts do at once), the two ceilings of the faults' scaling; and the
  * spins per acquire of the pmem, mmap_pool and uvm locks over the runs at
  * HARTS. Times come from rdtime (10 MHz; QEMU's virtual time under
  * -icount), medians of repeated samples, in microseconds.
@@ -36,6 +40,8 @@
 #define LATE_RETRIES 10                   /* doublings of the lead, at most */
 #define MAX_PAR_REPS 16
 #define PAR_PAGES 480      /* a worker's pages: the threads share one region */
+#define CHUNK_LOOPS 1000   /* a computing worker does PAR_PAGES chunks of these */
+#define CALLS_PER_PAGE 4   /* a getpid worker makes 4 x PAR_PAGES calls */
 _Static_assert(MAX_HARTS * PAR_PAGES <= MMAP_PAGES, "the threads' region fits");
 
 struct config {
@@ -341,25 +347,57 @@ struct wres {
 
 static struct wres res[MAX_HARTS];
 
-/* Waits for start, then stores to each of the pages at base once. r is
- * written first, so its page is in before the clock starts. */
+/* The kinds of parallel run, and how a row names each. */
+enum { FAULTS_PROCS, FAULTS_THREADS, COMPUTE, SYSCALLS, KINDS };
+
+static const struct kind {
+  const char *key;             /* CSV key, before _h */
+  const char *what;            /* the figure: "<what> by h <worker>" */
+  const char *worker[2];       /* one, several */
+  const char *unit;            /* of the rate */
+  int per_page;                /* units of work per page of cfg.par_pages */
+} kinds[KINDS] = {
+  { "faults_procs", "faults", { "process", "processes" }, "faults/s", 1 },
+  { "faults_threads", "faults", { "thread", "threads" }, "faults/s", 1 },
+  { "compute_procs", "compute", { "process", "processes" }, "chunks/s", 1 },
+  { "syscalls_procs", "getpid", { "process", "processes" }, "calls/s", CALLS_PER_PAGE },
+};
+
+/* Waits for start, then does the kind's work: stores to each of the pages
+ * at base once, computes as many chunks, or calls getpid CALLS_PER_PAGE
+ * times as many. r is written first, so its page is in before the clock
+ * starts. */
 static void
-work(char *base, uint64 start, struct wres *r)
+work(int kind, char *base, uint64 start, struct wres *r)
 {
+  volatile uint64 sink;
+  uint64 x = start;
+
   r->arrive = rdtime();
   while (rdtime() < start)
     ;
   r->n0 = rdinstret();
-  for (int i = 0; i < cfg.par_pages; i++)
-    *(volatile char *)(base + (uint64)i * PGSIZE) = 1;
+  if (kind == COMPUTE) {
+    for (uint64 i = 0; i < (uint64)cfg.par_pages * CHUNK_LOOPS; i++)
+      x = x * 6364136223846793005UL + 1442695040888963407UL;
+    sink = x;
+    (void)sink;
+  } else if (kind == SYSCALLS) {
+    for (int i = 0; i < cfg.par_pages * CALLS_PER_PAGE; i++)
+      getpid();
+  } else {
+    for (int i = 0; i < cfg.par_pages; i++)
+      *(volatile char *)(base + (uint64)i * PGSIZE) = 1;
+  }
   r->n1 = rdinstret();
   r->end = rdtime();
 }
 
-/* h forked children, each with a fresh mmap region of its own, report
- * through a pipe (a write under 128 bytes is never split). */
+/* h forked children, each with a fresh mmap region of its own if it
+ * faults, report through a pipe (a write under 128 bytes is never
+ * split). */
 static int
-run_procs(int h, uint64 start)
+run_procs(int kind, int h, uint64 start)
 {
   int p[2];
 
@@ -372,11 +410,12 @@ run_procs(int h, uint64 start)
     if (pid == 0) {
       struct wres r;
       close(p[0]);
-      char *area = mmap(0, (size_t)cfg.par_pages * PGSIZE, PROT_READ | PROT_WRITE,
-                        MAP_PRIVATE | MAP_ANONYMOUS);
+      char *area = kind != FAULTS_PROCS ? NULL
+        : mmap(0, (size_t)cfg.par_pages * PGSIZE, PROT_READ | PROT_WRITE,
+               MAP_PRIVATE | MAP_ANONYMOUS);
       if (area == MAP_FAILED)
         exit(1);
-      work(area, start, &r);
+      work(kind, area, start, &r);
       exit(write(p[1], &r, sizeof(r)) == sizeof(r) ? 0 : 1);
     }
   }
@@ -400,7 +439,7 @@ thread_main(void *arg)
 {
   int k = (int)(uint64)arg;
 
-  work(t_area + (uint64)k * cfg.par_pages * PGSIZE, t_start, &res[k]);
+  work(FAULTS_THREADS, t_area + (uint64)k * cfg.par_pages * PGSIZE, t_start, &res[k]);
 }
 
 /* h threads of this process, each on its own slice of one fresh region. */
@@ -449,7 +488,7 @@ lock_account(int sign)
   return 0;
 }
 
-static uint64 lead[2] = { START_MARGIN, START_MARGIN };  /* per kind */
+static uint64 lead[KINDS];     /* per kind; 0: START_MARGIN */
 
 /* One run of h workers of a kind, all starting at one time. The start is
  * set far enough ahead for every worker to be made and waiting; a worker
@@ -459,9 +498,11 @@ static uint64 lead[2] = { START_MARGIN, START_MARGIN };  /* per kind */
 static uint64
 run_once(int kind, int h)
 {
+  if (lead[kind] == 0)
+    lead[kind] = START_MARGIN;
   for (int tries = 0;; tries++) {
     uint64 start = rdtime() + lead[kind];
-    if ((kind ? run_threads(h, start) : run_procs(h, start)) != 0)
+    if ((kind == FAULTS_THREADS ? run_threads(h, start) : run_procs(kind, h, start)) != 0)
       return 0;
     uint64 last = 0, late = 0;
     for (int k = 0; k < h; k++) {
@@ -474,9 +515,10 @@ run_once(int kind, int h)
   }
 }
 
-/* Ticks and instructions per fault of each run, by kind and hart count. */
-static uint64 par_t[2][MAX_HARTS + 1][MAX_PAR_REPS];
-static uint64 par_i[2][MAX_HARTS + 1][MAX_PAR_REPS];
+/* Ticks and instructions per fault (or chunk) of each run, by kind and
+ * hart count. */
+static uint64 par_t[KINDS][MAX_HARTS + 1][MAX_PAR_REPS];
+static uint64 par_i[KINDS][MAX_HARTS + 1][MAX_PAR_REPS];
 
 /* One run of each kind at each hart count per round, round after round,
  * so a slow spell of the host weighs on every figure alike, not on one.
@@ -485,7 +527,7 @@ static int
 parallel_rounds(void)
 {
   for (int r = 0; r < cfg.par_reps; r++)
-    for (int kind = 0; kind < 2; kind++)
+    for (int kind = 0; kind < KINDS; kind++)
       for (int h = 1; h <= cfg.harts; h++) {
         uint64 n0 = ~0UL, n1 = 0;
         if (h == cfg.harts && lock_account(-1) != 0)
@@ -498,32 +540,33 @@ parallel_rounds(void)
           n0 = res[k].n0 < n0 ? res[k].n0 : n0;
           n1 = res[k].n1 > n1 ? res[k].n1 : n1;
         }
-        par_i[kind][h][r] = (n1 - n0) * 100 / units_x100 / (uint64)(h * cfg.par_pages);
+        par_i[kind][h][r] = (n1 - n0) * 100 / units_x100 /
+                            (uint64)(h * cfg.par_pages * kinds[kind].per_page);
       }
   return 0;
 }
 
-/* The rows of one kind: per fault, faults per second, and the ratio to
- * one hart, from the median run at each hart count. */
+/* The rows of one kind: per fault (or chunk of computing), how many a
+ * second, and the ratio to one hart, from the median run at each hart
+ * count. */
 static void
 parallel_rows(int kind)
 {
-  static const char *const what[2][2] = { { "process", "processes" },
-                                           { "thread", "threads" } };
+  const struct kind *k = &kinds[kind];
   int64 base = 0;
   char key[32], fig[48];
 
   for (int h = 1; h <= cfg.harts; h++) {
-    uint64 faults = (uint64)(h * cfg.par_pages);
+    uint64 units = (uint64)(h * cfg.par_pages * k->per_page);
     uint64 ticks = median_u64(par_t[kind][h], cfg.par_reps);
-    snprintf(key, sizeof(key), "faults_%s_%d", kind ? "threads" : "procs", h);
-    snprintf(fig, sizeof(fig), "faults by %d %s", h, what[kind][h > 1]);
+    snprintf(key, sizeof(key), "%s_%d", k->key, h);
+    snprintf(fig, sizeof(fig), "%s by %d %s", k->what, h, k->worker[h > 1]);
     struct row *row = row_add(key, fig);
-    row->us_x100 = ticks_x100(ticks, faults);
+    row->us_x100 = ticks_x100(ticks, units);
     if (cfg.exact)
       row->insns = (int64)median_u64(par_i[kind][h], cfg.par_reps);
-    row->value_x100 = (int64)(faults * TIMEBASE_HZ * 100 / (ticks ? ticks : 1));
-    row->unit = "faults/s";
+    row->value_x100 = (int64)(units * TIMEBASE_HZ * 100 / (ticks ? ticks : 1));
+    row->unit = k->unit;
     if (h == 1)
       base = row->value_x100;
     row->ratio_x100 = base > 0 ? row->value_x100 * 100 / base : -1;
@@ -551,7 +594,7 @@ lock_rows(void)
 static int
 parse(int argc, char **argv)
 {
-  cfg = (struct config){ 1, 0, 256, 10, PAR_PAGES, 7 };
+  cfg = (struct config){ 1, 0, 256, 10, PAR_PAGES, 15 };
   for (int k = 1; k < argc; k++) {
     if (strcmp(argv[k], "--exact") == 0)
       cfg.exact = 1;
@@ -592,14 +635,14 @@ main(int argc, char **argv)
   const char *failed = bench_fault() ? "first-touch fault (sbrk)"
     : bench_sbrk() ? "sbrk grow-touch-shrink"
     : bench_fork() ? "fork (sbrk, fork or wait)"
-    : parallel_rounds() ? "parallel faults (fork, pipe, wait, mmap, clone or join)"
+    : parallel_rounds() ? "parallel runs (fork, pipe, wait, mmap, clone or join)"
     : NULL;
   if (failed) {
     printf("bench: %s failed\n", failed);
     return 1;
   }
-  parallel_rows(0);
-  parallel_rows(1);
+  for (int kind = 0; kind < KINDS; kind++)
+    parallel_rows(kind);
   lock_rows();
   print_table();
   print_csv();
