@@ -83,8 +83,10 @@ KOBJS := $(patsubst kernel/%,$(BUILD)/kernel/%.o,$(KSRCS))
 # ---- user programs ----
 # Every user/*.c and stress/*.c is a program named after its file; the
 # library lives in user/lib/ (plus the formatter and string helpers the
-# kernel shares) and stress/lib/. They do not depend on CPUS, so one build
-# serves every kernel configuration.
+# kernel shares) and stress/lib/. A user program too long for one file
+# keeps the rest in user/NAME/ (bench: user/bench/), linked into it alone.
+# They do not depend on CPUS, so one build serves every kernel
+# configuration.
 UBUILD := build/user
 UCFLAGS := -Wall -Werror -O2 -g -std=gnu11 $(ARCHFLAGS) \
 	-ffreestanding -fno-common -nostdlib -fno-builtin \
@@ -135,9 +137,14 @@ $(UBUILD)/%.S.o: %.S | deps
 
 ULDFLAGS := -nostdlib -no-pie -static -Wl,--no-warn-rwx-segments -T user/user.ld
 
-$(addprefix $(UBUILD)/bin/,$(UPROGS_USER)): $(UBUILD)/bin/%: $(UBUILD)/user/%.c.o $(ULIB_OBJS) user/user.ld
+# The objects of user/NAME/*.c, the rest of program NAME.
+uparts = $(patsubst %,$(UBUILD)/%.o,$(wildcard user/$(1)/*.c))
+
+.SECONDEXPANSION:
+$(addprefix $(UBUILD)/bin/,$(UPROGS_USER)): $(UBUILD)/bin/%: $(UBUILD)/user/%.c.o \
+		$$(call uparts,$$*) $(ULIB_OBJS) user/user.ld
 	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) $(ULDFLAGS) -o $@ $< $(ULIB_OBJS) -lgcc
+	$(CC) $(UCFLAGS) $(ULDFLAGS) -o $@ $< $(call uparts,$*) $(ULIB_OBJS) -lgcc
 
 # An archive, so each stress program links only the helpers it uses.
 SLIB := $(UBUILD)/libstress.a
