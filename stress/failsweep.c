@@ -33,7 +33,7 @@
 static void
 finish(int n, int failed)
 {
-  int counted = disarm();
+  int counted = failcase_disarm();
   if (failed)
     exit(DONE_FAILED);
   exit(counted < n ? DONE_UNREACHED : DONE_BROKEN);
@@ -42,11 +42,11 @@ finish(int n, int failed)
 static void
 op_fork(int what, int n)
 {
-  arm(what, n);
+  failcase_arm(what, n);
   int pid = fork();
   if (pid == 0)
     exit(0);
-  int counted = disarm();
+  int counted = failcase_disarm();
   if (pid > 0)
     wait(0);
   exit(pid < 0 ? DONE_FAILED : counted < n ? DONE_UNREACHED : DONE_BROKEN);
@@ -62,7 +62,7 @@ op_exec(int what, int n)
   char *argv[] = { "failexec", nth, 0 };
 
   snprintf(nth, sizeof(nth), "%d", n);
-  arm(what, n);
+  failcase_arm(what, n);
   exec("failexec", argv);
   finish(n, 1);
 }
@@ -70,7 +70,7 @@ op_exec(int what, int n)
 static void
 op_sbrk_touch(int what, int n)
 {
-  arm(what, n);
+  failcase_arm(what, n);
   char *p = sbrk(4 * PGSIZE);
   if (p == (char *)-1)
     finish(n, 1);
@@ -82,7 +82,7 @@ op_sbrk_touch(int what, int n)
 static void
 op_mmap_touch(int what, int n)
 {
-  arm(what, n);
+  failcase_arm(what, n);
   char *p = mmap(0, 4 * PGSIZE, rw, map_flags);
   if (p == MAP_FAILED)
     finish(n, 1);
@@ -100,9 +100,9 @@ op_munmap_split(int what, int n)
     exit(DONE_BROKEN);
   for (int i = 0; i < 3; i++)
     p[i * PGSIZE] = (char)(i + 1);
-  arm(what, n);
+  failcase_arm(what, n);
   int rc = munmap(p + PGSIZE, PGSIZE);
-  int counted = disarm();
+  int counted = failcase_disarm();
   if (rc != 0) {
     for (int i = 0; i < 3; i++)
       if (p[i * PGSIZE] != (char)(i + 1)) {
@@ -118,7 +118,7 @@ static void
 op_pipe(int what, int n)
 {
   int fds[2];
-  arm(what, n);
+  failcase_arm(what, n);
   if (pipe(fds) != 0)
     finish(n, 1);
   char c = 'x';
@@ -141,9 +141,9 @@ op_read_far(int what, int n)
     exit(DONE_BROKEN);
   char *far = (char *)PGROUNDUP((uint64)base + (1UL << 30) - 2 * PGSIZE);
   memstat(&before);
-  arm(what, n);
+  failcase_arm(what, n);
   int rc = read(fds[0], far, 1);
-  int counted = disarm();
+  int counted = failcase_disarm();
   memstat(&after);
   if (rc == -1 && after.pages_free != before.pages_free) {
     fprintf(2, "failsweep: a failed read changed pages_free %d -> %d\n",
@@ -185,11 +185,11 @@ op_fork_touched(int what, int n)
     exit(DONE_BROKEN);
   for (int i = 0; i < TOUCHED_PAGES; i++)
     p[(uint64)i * PGSIZE] = (char)(i + 1);
-  arm(what, n);
+  failcase_arm(what, n);
   int pid = fork();
   if (pid == 0)
     exit(0);
-  int counted = disarm();
+  int counted = failcase_disarm();
   if (pid > 0)
     wait(0);
   /* Failed, or the child gone: every page is the caller's alone again (its

@@ -18,15 +18,17 @@
 static const int rw = PROT_READ | PROT_WRITE;
 static const int map_flags = MAP_PRIVATE | MAP_ANONYMOUS;
 
-/* Arms injection for the operation; returns after it, with the count. */
+/* Arms injection for the operation: the nth allocation of kind what
+ * fails. */
 static inline void
-arm(int what, int n)
+failcase_arm(int what, int n)
 {
   failinject(what, n, 0, 0);
 }
 
+/* Disarms it after the operation; returns how many it counted. */
 static inline int
-disarm(void)
+failcase_disarm(void)
 {
   return failinject(0, 0, 0, 0);
 }

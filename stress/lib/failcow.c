@@ -73,7 +73,7 @@ static void
 cow_store_all(int vfd, int n)
 {
   cow_fill(COW_GEN_NEW);
-  int counted = disarm();
+  int counted = failcase_disarm();
   int bad = cow_bad_page(0, COW_GEN_NEW);
   if (bad >= 0)
     fprintf(2, "failsweep: the writer's page %d lost its write\n", bad);
@@ -98,7 +98,7 @@ static void
 cow_thread_writer(void *arg)
 {
   (void)arg;
-  arm(cow_job.what, cow_job.n);
+  failcase_arm(cow_job.what, cow_job.n);
   cow_store_all(cow_job.vfd, cow_job.n);
 }
 
@@ -151,7 +151,7 @@ cow_kernel_writes(int vfd, int what, int n)
   int *st = (int *)(cow_area + 4 * PGSIZE + 128);
 
   own_everything();
-  arm(what, n);
+  failcase_arm(what, n);
   if (read(pp[0], buf, KW_BYTES) == -1)
     step = 1;
   else if (memstat(ms) == -1)
@@ -160,7 +160,7 @@ cow_kernel_writes(int vfd, int what, int n)
     step = 3;
   else if (wait(st) == -1)
     step = 4;
-  int counted = disarm();
+  int counted = failcase_disarm();
   if (step) {
     /* Nothing written: the pages from the failed call's on are as they were. */
     int bad = cow_bad_page(first_page[step], COW_GEN_OLD);
@@ -219,7 +219,7 @@ cow_child(int kind, int what, int n, int vfd, int gone_fd)
     exit(0);
   }
   own_everything();
-  arm(what, n);
+  failcase_arm(what, n);
   cow_store_all(vfd, n);
   exit(0);
 }
@@ -247,7 +247,7 @@ cow_parent(int kind, int what, int n, int vfd)
   close(gone[0]);
   if (kind == COW_PARENT) {
     own_everything();
-    arm(what, n);
+    failcase_arm(what, n);
     cow_store_all(vfd, n);
     exit(0);                           /* B sees end of file, and checks */
   }
@@ -343,9 +343,9 @@ failcow_munmap_shared_table(int what, int n)
     exit(0);
   }
   own_everything();
-  arm(what, n);
+  failcase_arm(what, n);
   int rc = munmap(p, PGSIZE);
-  int counted = disarm();
+  int counted = failcase_disarm();
   int bad = -1;
   for (int i = rc == 0 ? 1 : 0; i < 3; i++)
     if (p[i * PGSIZE] != (char)(i + 1))

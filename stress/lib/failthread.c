@@ -147,9 +147,9 @@ failthread_clone(int what, int n)
 
   failthread_map_stacks();
   memstat(&before);
-  arm(what, n);
+  failcase_arm(what, n);
   int tid = clone(exit_with_status, 0, stack_top(0));
-  int counted = disarm();
+  int counted = failcase_disarm();
   if (tid < 0)
     exit(unchanged_since(&before, "a failed clone") ? DONE_FAILED : DONE_BROKEN);
   failthread_join(tid, THREAD_STATUS);
@@ -184,11 +184,11 @@ fork_in_thread(void *arg)
 
   (void)arg;
   memstat(&before);
-  arm(job.what, job.n);
+  failcase_arm(job.what, job.n);
   int pid = fork();
   if (pid == 0)
     exit(join(0, 0) == -1 ? 0 : 1);
-  int counted = disarm();
+  int counted = failcase_disarm();
   if (pid < 0) {
     job.result = unchanged_since(&before, "a failed fork from a thread") ? DONE_FAILED
                                                                          : DONE_BROKEN;
@@ -221,9 +221,9 @@ exec_in_thread(void *arg)
   (void)arg;
   snprintf(nth, sizeof(nth), "%d", job.n);
   memstat(&before);
-  arm(job.what, job.n);
+  failcase_arm(job.what, job.n);
   exec("failexec", argv);
-  disarm();
+  failcase_disarm();
   job.result = unchanged_since(&before, "a failed exec from a thread") ? DONE_FAILED
                                                                        : DONE_BROKEN;
 }
@@ -272,7 +272,7 @@ failthread_exit(int what, int n)
   theap = sbrk(2 * PGSIZE);          /* lazy: allocates nothing yet */
   if (theap == (char *)-1 || pipe(tpipe) != 0)
     exit(DONE_BROKEN);
-  arm(what | FAIL_INHERIT, n);
+  failcase_arm(what | FAIL_INHERIT, n);
   for (int i = 0; i < 2; i++) {
     if (clone(work_then_stay, (void *)(uint64)i, stack_top(i)) > 0)
       started++;
@@ -280,7 +280,7 @@ failthread_exit(int what, int n)
       failed = 1;
   }
   failthread_await_ready(started);
-  int counted = disarm();
+  int counted = failcase_disarm();
   int reached = counted >= n;
   for (int i = 0; i < 2; i++)
     reached |= tcounted[i] >= n;
