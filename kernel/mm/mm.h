@@ -214,6 +214,10 @@ pte_t *pgtbl_walk(pagetable_t pt, uint64 va, int alloc, int owner);
  * 1: the entry pointing to va's level-0 table, 0: the leaf). */
 pte_t *pgtbl_walk_level(pagetable_t pt, uint64 va, int to_level, int alloc,
                         int owner);
+/* The table the non-leaf entry pte points to, allocating it (kind
+ * PMEM_PGTBL, owner owner) if pte is not valid and alloc; NULL if absent
+ * and !alloc, or out of memory. The one step of a walk. */
+pagetable_t pgtbl_next(pte_t *pte, int alloc, int owner);
 
 /* Maps [va, va + size) to [pa, ...) with perm | PTE_V. Returns 0, or -1 if
  * a page-table page could not be had. => panics on remapping. */

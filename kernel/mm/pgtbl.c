@@ -20,21 +20,25 @@ pgtbl_walk_level(pagetable_t pt, uint64 va, int to_level, int alloc, int owner)
 
   for (int level = 2; level > to_level; level--) {
     pte_t *pte = &pt[PX(level, va)];
-    if (*pte & PTE_V) {
-      if (*pte & PTE_LEAF_MASK)
-        panic("pgtbl: walk of va %p met a superpage", (void *)va);
-      pt = (pagetable_t)PTE2KVA(*pte);
-    } else {
-      if (!alloc)
-        return NULL;
-      pagetable_t next = pmem_alloc(PMEM_PGTBL, owner);
-      if (next == NULL)
-        return NULL;
-      *pte = KVA2PTE(next) | PTE_V;
-      pt = next;
-    }
+    if ((*pte & PTE_V) && (*pte & PTE_LEAF_MASK))
+      panic("pgtbl: walk of va %p met a superpage", (void *)va);
+    if ((pt = pgtbl_next(pte, alloc, owner)) == NULL)
+      return NULL;
   }
   return &pt[PX(to_level, va)];
+}
+
+pagetable_t
+pgtbl_next(pte_t *pte, int alloc, int owner)
+{
+  if (*pte & PTE_V)
+    return (pagetable_t)PTE2KVA(*pte);
+  if (!alloc)
+    return NULL;
+  pagetable_t next = pmem_alloc(PMEM_PGTBL, owner);
+  if (next != NULL)
+    *pte = KVA2PTE(next) | PTE_V;
+  return next;
 }
 
 pte_t *

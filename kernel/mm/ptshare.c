@@ -119,17 +119,12 @@ uvm_private_pte(struct uvm *vm, uint64 va0)
 
   if (l1 == NULL)
     return NULL;
-  if (!(*l1 & PTE_V)) {
-    pagetable_t t = pmem_alloc(PMEM_PGTBL, vm->id);
-    if (t == NULL)
-      return NULL;
-    *l1 = KVA2PTE(t) | PTE_V;
-  } else if (pmem_refs((void *)PTE2KVA(*l1)) > 1 && table_unshare(vm, l1) != 0) {
+  if ((*l1 & PTE_V) && pmem_refs((void *)PTE2KVA(*l1)) > 1 && table_unshare(vm, l1) != 0)
     return NULL;
-  }
   /* One level down from l1 (a user table has no superpage: the walk to
    * l1 checked the levels above, and uvm never maps one at level 1). */
-  return &((pagetable_t)PTE2KVA(*l1))[PX(0, va0)];
+  pagetable_t t = pgtbl_next(l1, 1, vm->id);
+  return t != NULL ? &t[PX(0, va0)] : NULL;
 }
 
 int
