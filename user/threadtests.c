@@ -10,21 +10,25 @@
  * run it as a grandchild. Thread stacks live in .bss, mapped at exec, so
  * they add no lazy faults of their own to the counts a case checks.
  *
+ * This file holds the helpers, the cases on clone and join, the shared
+ * space and lazy faults, and the case table; threadtests/process.c the
+ * cases on exit, kill, faults, wait, fork and exec, and
+ * threadtests/shootdown.c those on munmap and sbrk (threadtests.h).
+ *
  * Also the exec target of its own cases: `threadtests --exit N PID`
  * returns N if its pid is PID; `threadtests --spin-return N` starts three
  * spinning threads and returns N from main.
  */
-#include "user.h"
+#include "threadtests/threadtests.h"
 
 #define KERNEL_RAM 0x80000000UL
 #define NSTACKS 8
 #define TSTACK (2 * PGSIZE)
-#define SPIN_TICKS_MAX 200      /* 2 s: how long a case waits for its threads */
 
 static char stacks[NSTACKS][TSTACK] __attribute__((aligned(16)));
-static volatile int started;    /* threads that reached their loop */
-static volatile int stop;       /* tells looping threads to return */
-static volatile uint64 counter;
+volatile int started;           /* threads that reached their loop */
+volatile int stop;              /* tells looping threads to return */
+volatile uint64 counter;
 
 int main(int argc, char **argv);
 
@@ -35,7 +39,7 @@ stack_top(int i)
 }
 
 /* clone on stack i, which must succeed. */
-static int
+int
 start_thread(void (*fn)(void *), void *arg, int i)
 {
   int tid = clone(fn, arg, stack_top(i));
@@ -44,7 +48,7 @@ start_thread(void (*fn)(void *), void *arg, int i)
 }
 
 /* join(tid) must return tid; returns the status. */
-static int
+int
 join_ok(int tid)
 {
   int st = -100;
@@ -54,7 +58,7 @@ join_ok(int tid)
 }
 
 /* Waits until n threads have reached their loop. */
-static void
+void
 await_started(int n)
 {
   for (int t = 0; __atomic_load_n(&started, __ATOMIC_ACQUIRE) < n; t++) {
@@ -63,7 +67,7 @@ await_started(int n)
   }
 }
 
-static void
+void
 spin(void *arg)
 {
   (void)arg;
@@ -72,7 +76,7 @@ spin(void *arg)
     __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED);
 }
 
-static void
+void
 sleep_forever(void *arg)
 {
   (void)arg;
@@ -282,7 +286,7 @@ threads_see_each_others_stores(void)
 
 /* ---- lazy faults from several threads ---- */
 
-static volatile uint64 target;
+volatile uint64 target;
 static volatile int go;
 
 struct toucher {
@@ -374,407 +378,7 @@ different_lazy_pages_touched_in_parallel_each_map_once(void)
   utest_unmap(base, ADDERS * PAGES_EACH);
 }
 
-/* ---- exit, kill and faults end every thread ---- */
-
-static void
-block_on_pipe(void *arg)
-{
-  int fd = (int)(uint64)arg;
-  char c;
-
-  __atomic_add_fetch(&started, 1, __ATOMIC_RELEASE);
-  read(fd, &c, 1);      /* nobody writes: only the end of the process ends it */
-}
-
-/* In a grandchild: threads spinning, sleeping and blocked in a pipe. */
-static void
-start_busy_threads(void)
-{
-  int p[2];
-
-  CHECK(pipe(p) == 0, "pipe failed");
-  start_thread(spin, 0, 0);
-  start_thread(spin, 0, 1);
-  start_thread(sleep_forever, 0, 2);
-  start_thread(block_on_pipe, (void *)(uint64)p[0], 3);
-  await_started(4);
-}
-
-static void
-exit_in_the_first_thread_ends_every_thread(void)
-{
-  struct memstat before, after;
-
-  utest_snap(&before);
-  int pid = fork();
-  CHECK(pid >= 0, "fork failed");
-  if (pid == 0) {
-    start_busy_threads();
-    exit(5);
-  }
-  int st = utest_reap(pid);
-  utest_snap(&after);
-  CHECK(st == 5, "wait saw %d, the first thread exited with 5", st);
-  CHECK(after.nprocs == before.nprocs, "%d entries left behind",
-        (int)(after.nprocs - before.nprocs));
-}
-
-static void
-return_from_main_ends_every_thread(void)
-{
-  int pid = fork();
-
-  CHECK(pid >= 0, "fork failed");
-  if (pid == 0) {
-    char *argv[] = { "threadtests", "--spin-return", "42", 0 };
-    exec("threadtests", argv);
-    exit(99);
-  }
-  int st = utest_reap(pid);
-  CHECK(st == 42, "wait saw %d, main returned 42", st);
-}
-
-static void
-kill_of_any_thread_ends_the_process(void)
-{
-  int p[2], tid = 0;
-
-  CHECK(pipe(p) == 0, "pipe failed");
-  int pid = fork();
-  CHECK(pid >= 0, "fork failed");
-  if (pid == 0) {
-    start_busy_threads();
-    int t = start_thread(sleep_forever, 0, 4);
-    write(p[1], &t, sizeof(t));
-    for (;;)
-      sleep(1000);
-  }
-  CHECK(read(p[0], &tid, sizeof(tid)) == sizeof(tid), "no thread id came");
-  CHECK(tid != pid, "the thread has the process's id");
-  CHECK(kill(tid) == 0, "kill(%d) failed", tid);
-  int st = utest_reap(pid);
-  CHECK(st == UTEST_KILLED, "wait saw %d after killing thread %d", st, tid);
-  CHECK(kill(tid) == -1, "the killed thread %d is still there", tid);
-  close(p[0]);
-  close(p[1]);
-}
-
-static void
-store_to_null(void *arg)
-{
-  (void)arg;
-  utest_store(utest_opaque(0), 1);
-}
-
-static void
-fault_in_a_thread_ends_the_process(void)
-{
-  int pid = fork();
-
-  CHECK(pid >= 0, "fork failed");
-  if (pid == 0) {
-    start_busy_threads();
-    start_thread(store_to_null, 0, 4);
-    for (;;)
-      sleep(1000);
-  }
-  int st = utest_reap(pid);
-  CHECK(st == UTEST_KILLED, "wait saw %d after a thread stored to NULL", st);
-}
-
-static void
-wait_never_returns_a_thread(void)
-{
-  int tid = start_thread(spin, 0, 0);
-
-  await_started(1);
-  CHECK(wait(0) == -1, "wait returned with only a thread alive");
-  stop = 1;
-  join_ok(tid);
-  CHECK(wait(0) == -1, "wait returned a joined thread");
-}
-
-/* ---- fork and exec from a thread ---- */
-
-static volatile int fork_result;
-
-static void
-fork_and_wait(void *arg)
-{
-  (void)arg;
-  int pid = fork();
-  if (pid == 0) {
-    /* The child: a copy of the space, with this thread only. */
-    exit(counter == 0x5eed ? 9 : 1);
-  }
-  int st = -100;
-  fork_result = wait(&st) == pid ? st : -200;
-}
-
-static void
-fork_from_a_thread_copies_the_space_for_its_own_child(void)
-{
-  counter = 0x5eed;
-  join_ok(start_thread(fork_and_wait, 0, 0));
-  CHECK(fork_result == 9, "the forking thread's wait saw %d (want the child's 9)",
-        fork_result);
-  CHECK(wait(0) == -1, "main could wait for a child another thread forked");
-}
-
-#define WORDS (4 * PGSIZE / sizeof(uint64))
-static uint64 words[WORDS] __attribute__((aligned(PGSIZE)));
-static volatile uint64 rounds_done;   /* rounds the writer has finished */
-
-static void
-write_rounds(void *arg)
-{
-  (void)arg;
-  __atomic_add_fetch(&started, 1, __ATOMIC_RELEASE);
-  for (uint64 k = 1; !stop; k++) {
-    for (unsigned i = 0; i < WORDS; i++)
-      __atomic_store_n(&words[i], (k << 32) | k, __ATOMIC_RELAXED);
-    __atomic_store_n(&rounds_done, k, __ATOMIC_RELEASE);
-  }
-}
-
-/* The child's check: every word whole, none older than the rounds the
- * writer had finished before fork was called. */
-static int
-words_are_whole_and_fresh(uint64 done)
-{
-  for (unsigned i = 0; i < WORDS; i++) {
-    uint64 w = words[i];
-    if ((w >> 32) != (w & 0xffffffffUL) || (w >> 32) < done)
-      return 0;
-  }
-  return 1;
-}
-
-static void
-fork_while_a_sibling_writes_copies_whole_words(void)
-{
-  int tid = start_thread(write_rounds, 0, 0);
-
-  await_started(1);
-  for (int n = 0; n < 8; n++) {
-    uint64 done = __atomic_load_n(&rounds_done, __ATOMIC_ACQUIRE);
-    int pid = fork();
-    CHECK(pid >= 0, "fork %d failed", n);
-    if (pid == 0)
-      exit(words_are_whole_and_fresh(done) ? 0 : 1);
-    CHECK(utest_reap(pid) == 0, "fork %d: the child saw a torn or stale word", n);
-  }
-  stop = 1;
-  join_ok(tid);
-}
-
-static void
-exec_self(void *arg)
-{
-  char pidbuf[16];
-  snprintf(pidbuf, sizeof(pidbuf), "%d", (int)(uint64)arg);
-  char *argv[] = { "threadtests", "--exit", "42", pidbuf, 0 };
-  exec("threadtests", argv);
-  exit(98);
-}
-
-static void
-exec_from_a_thread_ends_the_others_and_keeps_the_pid(void)
-{
-  struct memstat before, after;
-
-  utest_snap(&before);
-  int pid = fork();
-  CHECK(pid >= 0, "fork failed");
-  if (pid == 0) {
-    start_busy_threads();
-    start_thread(exec_self, (void *)(uint64)getpid(), 4);
-    for (;;)
-      sleep(1000);
-  }
-  int st = utest_reap(pid);
-  utest_snap(&after);
-  CHECK(st == 42, "wait saw %d: the exec'd image returns 42 only with pid %d",
-        st, pid);
-  CHECK(after.nprocs == before.nprocs, "%d entries left behind",
-        (int)(after.nprocs - before.nprocs));
-}
-
-static volatile int exec_result;
-
-static void
-exec_nosuch(void *arg)
-{
-  (void)arg;
-  char *argv[] = { "nosuch", 0 };
-  exec_result = exec("nosuch", argv);
-}
-
-static void
-failed_exec_in_a_thread_changes_nothing(void)
-{
-  int tid = start_thread(spin, 0, 0);
-
-  await_started(1);
-  join_ok(start_thread(exec_nosuch, 0, 1));
-  CHECK(exec_result == -1, "exec of nosuch returned %d", exec_result);
-  uint64 c = counter;
-  for (int t = 0; counter == c; t++) {
-    CHECK(t < SPIN_TICKS_MAX, "the sibling stopped running after the failed exec");
-    sleep(1);
-  }
-  stop = 1;
-  join_ok(tid);
-}
-
-/* ---- munmap and sbrk are seen by every thread at once ---- */
-
-struct watcher {
-  uint64 va;
-  uint64 want;
-  int report_fd;
-};
-
-/* Reads va in a loop until it faults (ending the process). A value other
- * than want means a stale translation: a freed page seen through the TLB. */
-static void
-watch(void *arg)
-{
-  struct watcher *w = arg;
-
-  __atomic_add_fetch(&started, 1, __ATOMIC_RELEASE);
-  for (;;) {
-    uint64 v = *(volatile uint64 *)w->va;
-    if (v != w->want) {
-      write(w->report_fd, "X", 1);
-      exit(1);
-    }
-  }
-}
-
-/* In a grandchild: a watcher on another thread, then remove(va). The
- * watcher must fault (wait sees -1) and never report a stale value. */
-static void
-expect_removal_seen(uint64 va, void (*remove)(uint64 va))
-{
-  int p[2];
-  char c;
-
-  CHECK(pipe(p) == 0, "pipe failed");
-  int pid = fork();
-  CHECK(pid >= 0, "fork failed");
-  if (pid == 0) {
-    close(p[0]);
-    *(volatile uint64 *)va = 0xfeedface;
-    struct watcher w = { va, 0xfeedface, p[1] };
-    start_thread(watch, &w, 0);
-    await_started(1);
-    sleep(2);                   /* let it read through its TLB a while */
-    remove(va);
-    sleep(50);                  /* the watcher faults long before this */
-    exit(UTEST_SURVIVED);
-  }
-  close(p[1]);
-  int st = utest_reap(pid);
-  int n = read(p[0], &c, 1);
-  close(p[0]);
-  CHECK(n == 0, "a thread read a removed page after the call returned");
-  CHECK(st == UTEST_KILLED, "the watcher did not fault (status %d%s)", st,
-        st == UTEST_SURVIVED ? ": it kept reading the removed page" : "");
-}
-
-static void
-remove_by_munmap(uint64 va)
-{
-  utest_unmap(va, 1);
-}
-
-static void
-munmap_in_one_thread_is_seen_by_every_thread(void)
-{
-  uint64 va = (uint64)utest_map(0, PGSIZE, PROT_READ | PROT_WRITE);
-
-  CHECK(va != (uint64)MAP_FAILED, "mmap failed");
-  expect_removal_seen(va, remove_by_munmap);
-}
-
-static void
-remove_by_sbrk(uint64 va)
-{
-  (void)va;
-  CHECK(sbrk(-(long)PGSIZE) != (char *)-1, "sbrk shrink failed");
-}
-
-static void
-shrinking_sbrk_in_one_thread_is_seen_by_every_thread(void)
-{
-  uint64 va = utest_heap_fresh(1);
-
-  CHECK((uint64)sbrk(0) == va + PGSIZE, "the fresh page is not the heap's last");
-  expect_removal_seen(va, remove_by_sbrk);
-}
-
-static volatile int spinner_hart = -1;
-static volatile uint64 spinner_seen;   /* the target it last loaded from */
-
-static void
-spin_and_say_where(void *arg)
-{
-  (void)arg;
-  __atomic_add_fetch(&started, 1, __ATOMIC_RELEASE);
-  while (!stop) {
-    uint64 t = target;
-    *(volatile uint64 *)t;      /* keep a translation of the page */
-    spinner_seen = t;
-    spinner_hart = hartid();
-  }
-}
-
-/* Points the spinner at va and waits until it has loaded from it. */
-static void
-aim_spinner(uint64 va)
-{
-  target = va;
-  for (int t = 0; spinner_seen != va; t++) {
-    CHECK(t < SPIN_TICKS_MAX, "the spinning thread stopped");
-    sleep(1);
-  }
-}
-
-static void
-munmap_interrupts_harts_running_the_space(void)
-{
-  struct memstat before, after;
-  int tries = 0, sent = 0;
-
-  target = (uint64)&counter;
-  int tid = start_thread(spin_and_say_where, 0, 0);
-  await_started(1);
-  for (int t = 0; t < 20 && !sent; t++) {
-    uint64 va = (uint64)utest_map(0, PGSIZE, PROT_READ | PROT_WRITE);
-    CHECK(va != (uint64)MAP_FAILED, "mmap failed");
-    *(volatile uint64 *)va = 1;
-    aim_spinner(va);
-    aim_spinner((uint64)&counter);   /* off the page before it goes */
-    int elsewhere = spinner_hart != hartid();
-    utest_snap(&before);
-    utest_unmap(va, 1);
-    utest_snap(&after);
-    CHECK(after.tlb_shootdowns > before.tlb_shootdowns,
-          "munmap of a touched page asked for no shootdown");
-    if (elsewhere) {
-      tries++;
-      sent = after.ipis > before.ipis;
-    }
-  }
-  stop = 1;
-  join_ok(tid);
-  /* With one hart there is no one to interrupt, and nothing to check. */
-  CHECK(tries == 0 || sent, "%d munmaps while a sibling ran on another hart "
-        "sent no inter-hart interrupt", tries);
-}
-
-/* ---- helper modes, when exec'd by the cases above ---- */
+/* ---- helper modes, when exec'd by cases in threadtests/process.c ---- */
 
 static int
 helper_main(int argc, char **argv)
