@@ -2,8 +2,9 @@
 # bench-tests.sh: `make bench` runs and reports every figure. A short run
 # (QUICK=1) at 2 harts must exit 0 and print a table and a CSV with every
 # row, each with positive numbers where it has a number; a DETERMINISTIC=1
-# run must add an instruction count to every row that has one. It checks
-# the structure only: no figure is compared with any speed.
+# run must add an instruction count to every row that has one; and
+# tools/scaling.sh must print its rows. It checks the structure only: no
+# figure is compared with any speed.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -95,4 +96,14 @@ for det in 0 1; do
   tap_check "$name: the CSV has every row, with positive numbers" \
     "$why (CSV: ${csv#$TOP/})" [ -z "$why" ]
 done
+
+# tools/scaling.sh, one short repeat: a line with three positive numbers
+# for each of the four kinds of parallel run.
+log="$LOGDIR/scaling.out"
+"$TOP/tools/scaling.sh" 2 1 </dev/null >"$log" 2>&1
+rc=$?
+rows=$(awk '$1 ~ /^(faults_procs|faults_threads|compute_procs|syscalls_procs)$/ &&
+            $2 + 0 > 0 && $3 ~ /^[0-9.]+x$/ && $3 + 0 > 0 && $4 ~ /^[0-9.]+x$/ &&
+            $4 + 0 > 0' "$log" | wc -l)
+tap_check "tools/scaling.sh 2 1 prints every kind, alone, two QEMUs and one QEMU"   "status $rc, $rows of 4 rows (log: ${log#$TOP/})" [ "$rc" -eq 0 -a "$rows" -eq 4 ]
 tap_done

@@ -27,8 +27,11 @@
  * This file has the single-hart figures, the table and main; the
  * parallel runs are in bench/par.c.
  *
- * Usage: bench [--exact] [--quick] [HARTS]   (HARTS 1 to 16, default 1:
- * a program cannot ask the kernel how many harts it has). Output: "bench: "
+ * Usage: bench [--exact] [--quick] [--parallel] [--rounds N] [HARTS]
+ * (HARTS 1 to 16, default 1: a program cannot ask the kernel how many
+ * harts it has; --parallel: the parallel runs and lock rows only, as
+ * tools/scaling.sh runs them; --rounds: N rounds of them, 1 to 64, instead
+ * of 15, fewer above 4 harts). Output: "bench: "
  * lines (the table), "bench-csv: " lines (a header, then the same rows),
  * then "bench: done".
  */
@@ -312,18 +315,29 @@ bench_fork(void)
 static int
 parse(int argc, char **argv)
 {
-  cfg = (struct config){ 1, 0, 256, 10, PAR_PAGES, 15 };
+  int rounds = 0;
+
+  cfg = (struct config){ 1, 0, 256, 10, PAR_PAGES, 15, 0 };
   for (int k = 1; k < argc; k++) {
     if (strcmp(argv[k], "--exact") == 0)
       cfg.exact = 1;
     else if (strcmp(argv[k], "--quick") == 0)
-      cfg = (struct config){ cfg.harts, cfg.exact, 64, 3, 128, 3 };
+      cfg = (struct config){ cfg.harts, cfg.exact, 64, 3, 128, 3, cfg.parallel_only };
+    else if (strcmp(argv[k], "--parallel") == 0)
+      cfg.parallel_only = 1;
+    else if (strcmp(argv[k], "--rounds") == 0 && k + 1 < argc)
+      rounds = atoi(argv[++k]);
     else if ((cfg.harts = atoi(argv[k])) < 1 || cfg.harts > MAX_HARTS)
       return -1;
   }
-  /* Runs grow as harts squared: fewer rounds above 4 harts (3 from 7). */
-  if (cfg.harts > 4 && cfg.par_reps > 3)
+  if (rounds != 0) {
+    if (rounds < 1 || rounds > MAX_PAR_REPS)
+      return -1;
+    cfg.par_reps = rounds;
+  } else if (cfg.harts > 4 && cfg.par_reps > 3) {
+    /* Runs grow as harts squared: fewer rounds above 4 harts (3 from 7). */
     cfg.par_reps = 28 / cfg.harts > 3 ? 28 / cfg.harts : 3;
+  }
   return 0;
 }
 
@@ -331,7 +345,8 @@ int
 main(int argc, char **argv)
 {
   if (parse(argc, argv) != 0) {
-    printf("usage: bench [--exact] [--quick] [HARTS]   (HARTS 1 to %d)\n", MAX_HARTS);
+    printf("usage: bench [--exact] [--quick] [--parallel] [--rounds N] [HARTS]"
+           "   (HARTS 1 to %d, N 1 to %d)\n", MAX_HARTS, MAX_PAR_REPS);
     return 2;
   }
   /* The least of a few calibrations: a tick that lands in the loop only
@@ -349,12 +364,15 @@ main(int argc, char **argv)
          (int)(units_x100 % 100), cfg.exact ? "exact (--exact: DETERMINISTIC=1)"
          : "not shown (exact only under DETERMINISTIC=1, with --exact)");
 
-  bench_syscall();
-  const char *failed = bench_fault() ? "first-touch fault (sbrk)"
-    : bench_sbrk() ? "sbrk grow-touch-shrink"
-    : bench_fork() ? "fork (sbrk, fork or wait)"
-    : parallel_rounds() ? "parallel runs (fork, pipe, wait, mmap, clone or join)"
-    : NULL;
+  const char *failed = NULL;
+  if (!cfg.parallel_only) {
+    bench_syscall();
+    failed = bench_fault() ? "first-touch fault (sbrk)"
+      : bench_sbrk() ? "sbrk grow-touch-shrink"
+      : bench_fork() ? "fork (sbrk, fork or wait)" : NULL;
+  }
+  if (failed == NULL && parallel_rounds() != 0)
+    failed = "parallel runs (fork, pipe, wait, mmap, clone or join)";
   if (failed) {
     printf("bench: %s failed\n", failed);
     return 1;

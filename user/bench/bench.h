@@ -11,6 +11,7 @@
 
 #define MAX_HARTS 16
 #define PAR_PAGES 480      /* a parallel worker's pages (or chunks, or calls / 4) */
+#define MAX_PAR_REPS 64    /* rounds of parallel runs, at most */
 
 struct config {
   int harts;         /* parallel runs at 1..harts */
@@ -19,6 +20,7 @@ struct config {
   int fork_reps;     /* forks per size, after one warm-up */
   int par_pages;     /* pages each parallel worker faults */
   int par_reps;      /* rounds of parallel runs */
+  int parallel_only; /* --parallel: no single-hart figures */
 };
 
 /* A line of the table and of the CSV. */

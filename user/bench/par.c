@@ -12,7 +12,6 @@
 
 #define START_MARGIN (TIMEBASE_HZ / 500)  /* 2 ms: first guess of the lead */
 #define LATE_RETRIES 10                   /* doublings of the lead, at most */
-#define MAX_PAR_REPS 16
 #define CHUNK_LOOPS 1000   /* a computing worker does PAR_PAGES chunks of these */
 #define CALLS_PER_PAGE 4   /* a getpid worker makes 4 x PAR_PAGES calls */
 _Static_assert(MAX_HARTS * PAR_PAGES <= MMAP_PAGES, "the threads' region fits");
