@@ -1,18 +1,8 @@
 """kernel.py: gdb commands that read this kernel's data structures.
 
-Loaded by .gdbinit (tools/gdbinit.in). The command `kernel` lists them:
-
-  harts          every hart: mode, interrupts, pc, its process and address
-                 space, locks held
-  procs          the process table: leaders and threads, and their spaces
-  uvm            the address spaces in use: references, harts, threads
-  pmem [shared|user]  physical pages, total, free, per kind and shared
-                 (memstat's words); with an argument, the user pages, their
-                 reference counts and the tables that map them
-  mmpool         the mmap_region_node pool: free list and the nodes in use
-  regions PID    a process's space, heap and regions } in the format of
-  vmprint PID    ... and its page table              } the kernel's uvm_print
-  uprog NAME     load user program NAME's symbols (linked at 0x1000)
+Loaded by .gdbinit (tools/gdbinit.in). The command `kernel` lists them
+(kread.SUMMARY): harts, procs, uvm, pmem, mmpool, regions, vmprint, uprog;
+`help NAME` describes one.
 
 Kernel memory is read at its kernel (upper-half) addresses: every page
 table, user or kernel, maps the kernel (kernel/mm/kvm.c), so the reads work

@@ -169,7 +169,7 @@ lock_account(int sign)
   return 0;
 }
 
-static uint64 lead[KINDS];     /* per kind; 0: START_MARGIN */
+static uint64 lead[KINDS] = { [0 ... KINDS - 1] = START_MARGIN };  /* per kind */
 
 /* One run of h workers of a kind, all starting at one time. The start is
  * set far enough ahead for every worker to be made and waiting; a worker
@@ -179,8 +179,6 @@ static uint64 lead[KINDS];     /* per kind; 0: START_MARGIN */
 static uint64
 run_once(int kind, int h)
 {
-  if (lead[kind] == 0)
-    lead[kind] = START_MARGIN;
   for (int tries = 0;; tries++) {
     uint64 start = rdtime() + lead[kind];
     if ((kind == FAULTS_THREADS ? run_threads(h, start) : run_procs(kind, h, start)) != 0)
