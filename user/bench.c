@@ -27,11 +27,12 @@
  * This file has the single-hart figures, the table and main; the
  * parallel runs are in bench/par.c.
  *
- * Usage: bench [--exact] [--quick] [--parallel] [--rounds N] [HARTS]
+ * Usage: bench [--exact] [--quick] [--parallel] [--rounds N] [--best] [HARTS]
  * (HARTS 1 to 16, default 1: a program cannot ask the kernel how many
  * harts it has; --parallel: the parallel runs and lock rows only, as
  * tools/scaling.sh runs them; --rounds: N rounds of them, 1 to 64, instead
- * of 15, fewer above 4 harts). Output: "bench: "
+ * of 15, fewer above 4 harts; --best: each parallel row from its fastest
+ * round instead of the median one, see bench/par.c). Output: "bench: "
  * lines (the table), "bench-csv: " lines (a header, then the same rows),
  * then "bench: done".
  */
@@ -317,14 +318,17 @@ parse(int argc, char **argv)
 {
   int rounds = 0;
 
-  cfg = (struct config){ 1, 0, 256, 10, PAR_PAGES, 15, 0 };
+  cfg = (struct config){ 1, 0, 256, 10, PAR_PAGES, 15, 0, 0 };
   for (int k = 1; k < argc; k++) {
     if (strcmp(argv[k], "--exact") == 0)
       cfg.exact = 1;
     else if (strcmp(argv[k], "--quick") == 0)
-      cfg = (struct config){ cfg.harts, cfg.exact, 64, 3, 128, 3, cfg.parallel_only };
+      cfg = (struct config){ cfg.harts, cfg.exact, 64, 3, 128, 3, cfg.parallel_only,
+                             cfg.best };
     else if (strcmp(argv[k], "--parallel") == 0)
       cfg.parallel_only = 1;
+    else if (strcmp(argv[k], "--best") == 0)
+      cfg.best = 1;
     else if (strcmp(argv[k], "--rounds") == 0 && k + 1 < argc)
       rounds = atoi(argv[++k]);
     else if ((cfg.harts = atoi(argv[k])) < 1 || cfg.harts > MAX_HARTS)
@@ -345,7 +349,7 @@ int
 main(int argc, char **argv)
 {
   if (parse(argc, argv) != 0) {
-    printf("usage: bench [--exact] [--quick] [--parallel] [--rounds N] [HARTS]"
+    printf("usage: bench [--exact] [--quick] [--parallel] [--rounds N] [--best] [HARTS]"
            "   (HARTS 1 to %d, N 1 to %d)\n", MAX_HARTS, MAX_PAR_REPS);
     return 2;
   }
@@ -356,9 +360,9 @@ main(int argc, char **argv)
     uint64 u = instret_units_x100();
     units_x100 = u < units_x100 ? u : units_x100;
   }
-  printf("bench: %d hart%s (parallel faults at 1..%d, %d pages a worker, median of "
+  printf("bench: %d hart%s (parallel faults at 1..%d, %d pages a worker, %s of "
          "%d runs); started on hart %d\n", cfg.harts, cfg.harts > 1 ? "s" : "",
-         cfg.harts, cfg.par_pages, cfg.par_reps, hartid());
+         cfg.harts, cfg.par_pages, cfg.best ? "best" : "median", cfg.par_reps, hartid());
   printf("bench: us from rdtime, medians; instret %d.%02d units per instruction "
          "(calibrated): instructions %s\n", (int)(units_x100 / 100),
          (int)(units_x100 % 100), cfg.exact ? "exact (--exact: DETERMINISTIC=1)"

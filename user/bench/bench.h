@@ -21,6 +21,7 @@ struct config {
   int par_pages;     /* pages each parallel worker faults */
   int par_reps;      /* rounds of parallel runs */
   int parallel_only; /* --parallel: no single-hart figures */
+  int best;          /* --best: parallel rows from the fastest round */
 };
 
 /* A line of the table and of the CSV. */
