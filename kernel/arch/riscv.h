@@ -196,5 +196,25 @@ spin_relax(void)
     wfi();
 }
 
+/*
+ * Stores that other harts may read while they happen. GCC 12 emits a
+ * relaxed __atomic_store_n of 4 or 8 bytes as an AMO (amoswap zero), and
+ * a release store as a fence and an AMO; on QEMU with more than one hart
+ * every AMO is a call into a helper that looks the address up again, and
+ * a fault took about a dozen of them. Under RVWMO an aligned store of up
+ * to 8 bytes is single-copy atomic, so a word with one writer needs no AMO
+ * (store_once: a counter only its hart writes, a field of a page no other
+ * hart can reach yet), and a release is the same fence GCC emits (prior
+ * loads, stores and device accesses before the store) and a plain store
+ * (store_release32: the unlock). Readers go on using __atomic_load_n.
+ */
+#define store_once(lv, v) (*(volatile __typeof__(lv) *)&(lv) = (v))
+
+static inline void
+store_release32(uint32 *p, uint32 v)
+{
+  asm volatile("fence iorw, ow\n\tsw %1, 0(%0)" : : "r"(p), "r"(v) : "memory");
+}
+
 #endif /* __ASSEMBLER__ */
 #endif /* ARCH_RISCV_H */

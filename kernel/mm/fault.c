@@ -26,9 +26,10 @@
 #include "uapi/mman.h"
 
 /* Fault counts, one line per hart so harts faulting at once do not pass a
- * shared line back and forth (atomic adds: a thread that faults in a
+ * shared line back and forth. cow: atomic adds (a thread that faults in a
  * copyout with interrupts on may move harts between reading its id and
- * counting). memstat sums them. */
+ * counting); lazy is counted under vm->lock, interrupts off, so only its
+ * hart writes it: a plain store (store_once). memstat sums them. */
 static struct fault_counts {
   uint64 lazy;               /* [a] pages installed on first touch */
   uint64 cow;                /* [a] copy-on-write pages broken */
@@ -187,7 +188,7 @@ uvm_fault(struct uvm *vm, uint64 va, int access)
       *pte = KVA2PTE(page) | prot_to_pte(prot) | PTE_V;
       page = NULL;
       rc = 0;
-      __atomic_add_fetch(&counts[mm_hart()].lazy, 1, __ATOMIC_RELAXED);
+      store_once(counts[mm_hart()].lazy, counts[mm_hart()].lazy + 1);
     }
   }
   release(&vm->lock);

@@ -110,16 +110,16 @@ static void
 set_record(struct page_info *pi, int kind, int owner, uint32 refs)
 {
   __atomic_store_n(&pi->kind, (uint8)kind, __ATOMIC_RELAXED);
-  __atomic_store_n(&pi->owner, owner, __ATOMIC_RELAXED);
-  __atomic_store_n(&pi->refs, refs, __ATOMIC_RELAXED);
+  store_once(pi->owner, owner);
+  store_once(pi->refs, refs);
 }
 
 /* A page changes kind through cache c. => holds c->lock. */
 static void
 count_change(struct pcache *c, int from, int to)
 {
-  __atomic_store_n(&c->by_kind[from], c->by_kind[from] - 1, __ATOMIC_RELAXED);
-  __atomic_store_n(&c->by_kind[to], c->by_kind[to] + 1, __ATOMIC_RELAXED);
+  store_once(c->by_kind[from], c->by_kind[from] - 1);
+  store_once(c->by_kind[to], c->by_kind[to] + 1);
 }
 
 void
@@ -215,8 +215,7 @@ refill(struct pcache *c)
   uint32 n = pmem.info[b].nbundle;
   pmem.nlisted -= n;
   /* In the same critical section, so pmem_stat counts each page once. */
-  __atomic_store_n(&c->by_kind[PMEM_FREE], c->by_kind[PMEM_FREE] + (int64)n,
-                   __ATOMIC_RELAXED);
+  store_once(c->by_kind[PMEM_FREE], c->by_kind[PMEM_FREE] + (int64)n);
   release(&pmem.lock);
 
   /* The bundle is c's alone now: unchain it into the cache. */
@@ -250,8 +249,7 @@ drain(struct pcache *c)
   if (pmem.free_tail == NO_PAGE)
     pmem.free_tail = b;
   pmem.nlisted += PCACHE_BATCH;
-  __atomic_store_n(&c->by_kind[PMEM_FREE], c->by_kind[PMEM_FREE] - PCACHE_BATCH,
-                   __ATOMIC_RELAXED);
+  store_once(c->by_kind[PMEM_FREE], c->by_kind[PMEM_FREE] - PCACHE_BATCH);
   release(&pmem.lock);
   c->n -= PCACHE_BATCH;
   memmove(c->page, c->page + PCACHE_BATCH, c->n * sizeof(c->page[0]));
@@ -273,7 +271,7 @@ queue_at_back(struct pcache *c, uint32 i)
     pmem.info[pmem.free_tail].bundle = i;
   pmem.free_tail = i;
   pmem.nlisted++;
-  __atomic_store_n(&c->by_kind[PMEM_FREE], c->by_kind[PMEM_FREE] - 1, __ATOMIC_RELAXED);
+  store_once(c->by_kind[PMEM_FREE], c->by_kind[PMEM_FREE] - 1);
   release(&pmem.lock);
 }
 #endif

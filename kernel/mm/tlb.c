@@ -98,7 +98,7 @@ tlb_load(struct uvm *vm)
   }
   /* In user mode in vm, then read the count: a shootdown that read
    * in_user before this store bumped the count first (see the header). */
-  __atomic_store_n(&in_user[me].vm, vm, __ATOMIC_RELAXED);
+  store_once(in_user[me].vm, vm);
   __atomic_thread_fence(__ATOMIC_SEQ_CST);
   uint64 gen = __atomic_load_n(&vm->tlb_gen, __ATOMIC_RELAXED);
   if (gen != seen_gen[me]) {
@@ -126,7 +126,7 @@ tlb_unload(struct uvm *vm)
 void
 tlb_leave(void)
 {
-  __atomic_store_n(&in_user[r_tp()].vm, NULL, __ATOMIC_RELAXED);
+  store_once(in_user[r_tp()].vm, NULL);
 }
 
 /* The harts running vm in user mode, as a mask. */

@@ -455,8 +455,10 @@ proc_killed(struct proc *p)
     return 0;
   /* Set under p->lock, read without it: the trap path reads it twice a
    * system call. A kill just after the read is seen at the next check, as
-   * it would be with the lock. */
-  return __atomic_load_n(&p->killed, __ATOMIC_ACQUIRE);
+   * it would be with the lock. Relaxed: nothing is read on the strength
+   * of it (the exit it leads to takes locks), and an acquire would put a
+   * fence in every trap. */
+  return __atomic_load_n(&p->killed, __ATOMIC_RELAXED);
 }
 
 int

@@ -167,15 +167,13 @@ acquire(struct spinlock *lk)
   h->held[h->nheld++] = lk;
   lk->acquires++;
   lk->spins += spins;
-  /* Only this hart writes its counts; atomic stores keep spinlock_stats,
-   * reading from another hart, from ever seeing a torn word. */
-  __atomic_store_n(&h->counts.acquires[lk->cls], h->counts.acquires[lk->cls] + 1,
-                   __ATOMIC_RELAXED);
+  /* Only this hart writes its counts; single stores (store_once) keep
+   * spinlock_stats, reading from another hart, from ever seeing a torn
+   * word. */
+  store_once(h->counts.acquires[lk->cls], h->counts.acquires[lk->cls] + 1);
   if (spins != 0) {
-    __atomic_store_n(&h->counts.contended[lk->cls], h->counts.contended[lk->cls] + 1,
-                     __ATOMIC_RELAXED);
-    __atomic_store_n(&h->counts.spins[lk->cls], h->counts.spins[lk->cls] + spins,
-                     __ATOMIC_RELAXED);
+    store_once(h->counts.contended[lk->cls], h->counts.contended[lk->cls] + 1);
+    store_once(h->counts.spins[lk->cls], h->counts.spins[lk->cls] + spins);
   }
 }
 
@@ -205,7 +203,7 @@ release(struct spinlock *lk)
 
   lk->hart = -1;
   lk->pc = 0;
-  __atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
+  store_release32(&lk->locked, 0);
   hart_pop_off(h);
 }
 
