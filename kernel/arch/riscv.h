@@ -105,6 +105,11 @@ typedef uint64 *pagetable_t;   /* 512 PTEs */
     asm volatile("csrs " #name ", %0" : : "r"((uint64)(v)) : "memory")
 #define csr_clear(name, v) \
     asm volatile("csrc " #name ", %0" : : "r"((uint64)(v)) : "memory")
+/* Clears bits and returns the old value, in one CSR instruction (on QEMU
+ * each one, a read too, is a trip through the main loop). */
+#define csr_read_clear(name, v) ({ uint64 v_; \
+    asm volatile("csrrc %0, " #name ", %1" : "=r"(v_) : "r"((uint64)(v)) : "memory"); \
+    v_; })
 
 /* CSRs given by number because the assembler has no name for them. */
 #define csr_write_num(num, v) \

@@ -8,10 +8,11 @@
  * the hart is not in it already).
  *
  * sscratch always points at this hart's scratch (trap/usertrap.c, HS_*
- * offsets): on QEMU every CSR write ends the translated block and goes
- * back to the main loop, so the vector writes only sscratch (twice on a
- * trap from user, to borrow a0; twice on a trap from the kernel, which is
- * rare) and userret writes no CSR at all before its sret.
+ * offsets): on QEMU every CSR instruction, a read too, ends the translated
+ * block and goes back to the main loop (about 40 ns each), so the vector
+ * makes three (it swaps a0 with sscratch, reads sstatus.SPP, and swaps
+ * back in one csrrw; a trap from the kernel swaps back at once) and
+ * userret none before its sret.
  * The page holds no data: it is mapped read+execute, without PTE_U.
  */
 #include "arch/riscv.h"
@@ -70,9 +71,8 @@ trapvec:
         sd      t6, TF_T6(t0)
         ld      t1, HS_T0(a0)
         sd      t1, TF_T0(t0)
-        csrr    t1, sscratch
+        csrrw   t1, sscratch, a0        # the trapped a0; the scratch again
         sd      t1, TF_A0(t0)
-        csrw    sscratch, a0            # the scratch again, for the next trap
 
         ld      tp, HS_HARTID(a0)
         ld      sp, TF_KERNEL_SP(t0)
@@ -81,11 +81,10 @@ trapvec:
         jr      t1
 
 from_kernel:
-        # Put a0, sscratch and t0 back as they were, then save on the
+        # Put t0, a0 and sscratch back as they were, then save on the
         # kernel stack like any kernel trap.
+        ld      t0, HS_T0(a0)
         csrrw   a0, sscratch, a0
-        csrr    t0, sscratch
-        ld      t0, HS_T0(t0)
         j       kernelvec
 
 .globl userret

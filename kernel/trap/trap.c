@@ -84,7 +84,7 @@ kerneltrap(void)
 
   if (!(sstatus & SSTATUS_SPP))
     panic("trap: kerneltrap from user mode");
-  if (intr_get())
+  if (sstatus & SSTATUS_SIE)
     panic("trap: kerneltrap with interrupts on");
   /* Handlers take locks (ticks, console, every p->lock in wakeup): an
    * interrupt may only arrive when this hart holds none, or a handler

@@ -67,11 +67,8 @@ fault_access(uint64 scause)
 static void
 usertrap(void)
 {
+  /* From user mode: trapvec sent it here on sstatus.SPP. */
   uint64 scause = csr_read(scause);
-
-  if (csr_read(sstatus) & SSTATUS_SPP)
-    panic("usertrap: not from user mode");
-
   struct proc *p = myproc();
   /* Still in the space's table, but running kernel code only: a shootdown
    * need not interrupt this hart until it heads back (tlb.c). */
@@ -120,10 +117,10 @@ usertrapret(void)
 {
   struct proc *p = myproc();
 
-  /* From here until sret, a trap would overwrite sepc and sstatus: keep
-   * interrupts off (a fault or a plain system call never turned them on). */
-  if (intr_get())
-    intr_off();
+  /* From here until sret, a trap would overwrite sepc and sstatus: turn
+   * interrupts off (a system call ran with them on), and read sstatus in
+   * the same instruction. */
+  uint64 sstatus = csr_read_clear(sstatus, SSTATUS_SIE) & ~SSTATUS_SIE;
 
   struct trapframe *tf = p->trapframe;
   tf->kernel_sp = p->kstack + KSTACK_SIZE;
@@ -134,12 +131,11 @@ usertrapret(void)
   /* sret to user mode with interrupts on. A trap from user mode left
    * sstatus so, and so does every sret since (the kernel's own traps): the
    * write is for a hart's first return to user. */
-  uint64 sstatus = csr_read(sstatus);
   if ((sstatus & (SSTATUS_SPP | SSTATUS_SPIE)) != SSTATUS_SPIE)
     csr_write(sstatus, (sstatus & ~SSTATUS_SPP) | SSTATUS_SPIE);
-  /* A page fault returns to the instruction that trapped. */
-  if (csr_read(sepc) != tf->epc)
-    csr_write(sepc, tf->epc);
+  /* Past the ecall, or back to the instruction that faulted. Written every
+   * time: reading sepc to compare costs as much as the write. */
+  csr_write(sepc, tf->epc);
 
   /* The space's table (loaded if this hart is in another), and no stale
    * translation of it; from here a shootdown must interrupt this hart. */
