@@ -146,51 +146,78 @@ cow_break(struct uvm *vm, uint64 va0)
   return rc;
 }
 
+/* Installs *pagep (zeroed) at va0 if the area allows the access and no
+ * page is there: 0, FAULT_ALREADY if another hart installed one, -1 if the
+ * area is gone, FAULT_NOMEM if a page-table page could not be had. With
+ * the lock dropped since fault_check, munmap or sbrk may have removed the
+ * area (or exit the whole table), or another hart installed the page: so
+ * the area is checked again first (the walk to the PTE may allocate).
+ * Takes the page (*pagep = NULL) only on 0. => holds vm->lock. */
+static int
+install(struct uvm *vm, uint64 va0, int access, void **pagep)
+{
+  int prot = vm->pt != NULL ? area_prot(vm, va0) : 0;
+
+  if (prot == 0 || (access & ~prot) != 0)
+    return -1;
+  pte_t *pte = uvm_private_pte(vm, va0);
+  if (pte == NULL) {
+    /* Give back any page-table page the walk took before it ran out, so
+     * a failed fault leaves memory exactly as it found it (a table still
+     * shared has no entry at va0, and is left alone). */
+    uvm_unmap_range(vm, va0, va0 + PGSIZE);
+    return FAULT_NOMEM;
+  }
+  if (*pte & PTE_V) {
+    /* Another hart installed it (and a fork may have shared it since):
+     * the access is tried again and sees which. */
+    return FAULT_ALREADY;
+  }
+  *pte = KVA2PTE(*pagep) | prot_to_pte(prot) | PTE_V;
+  *pagep = NULL;
+  store_once(counts[mm_hart()].lazy, counts[mm_hart()].lazy + 1);
+  return 0;
+}
+
 int
 uvm_fault(struct uvm *vm, uint64 va, int access)
 {
   if (va >= VA_MAX)
     return -1;
   uint64 va0 = PGROUNDDOWN(va);
+
+  /* If the space's last fault installed a page, this one most likely
+   * will too (a run of first touches): take the page before the lock,
+   * which is then taken once. Else, or if no page could be had, look
+   * first and take a page only if one is needed, with no lock held (it is
+   * zeroed meanwhile), then lock again. Not while failure injection is
+   * armed anywhere: a guess would add an allocation to a fault that needs
+   * none, and the failure sweeps count a fault's allocations exactly. */
+  int guess = __atomic_load_n(&vm->last_fault_lazy, __ATOMIC_RELAXED) &&
+              __atomic_load_n(&mm_fail_armed, __ATOMIC_RELAXED) == 0;
+  void *page = guess ? pmem_alloc(PMEM_USER, vm->id) : NULL;
+
   acquire(&vm->lock);
   int need = fault_check(vm, va0, access);
-  if (need == NEED_COPY)
-    return cow_break(vm, va0);
-  release(&vm->lock);
-  if (need == 0)
-    return FAULT_ALREADY;
-  if (need < 0)
-    return need;
-
-  void *page = pmem_alloc(PMEM_USER, vm->id);   /* zeroed, no lock held */
-  if (page == NULL)
-    return FAULT_NOMEM;
-
-  acquire(&vm->lock);
-  /* While the lock was dropped, munmap or sbrk may have removed the area
-   * (or exit the whole table), or another hart may have installed the
-   * page. The area is checked first: the walk to the PTE may allocate. */
-  int prot = vm->pt != NULL ? area_prot(vm, va0) : 0;
-  int rc = -1;
-  if (prot != 0 && (access & ~prot) == 0) {
-    pte_t *pte = uvm_private_pte(vm, va0);
-    if (pte == NULL) {
-      /* Give back any page-table page the walk took before it ran out, so
-       * a failed fault leaves memory exactly as it found it (a table
-       * still shared has no entry at va0, and is left alone). */
-      uvm_unmap_range(vm, va0, va0 + PGSIZE);
-      rc = FAULT_NOMEM;
-    } else if (*pte & PTE_V) {
-      /* Another hart installed it (and a fork may have shared it since):
-       * the access is tried again and sees which. */
-      rc = FAULT_ALREADY;
-    } else {
-      *pte = KVA2PTE(page) | prot_to_pte(prot) | PTE_V;
-      page = NULL;
-      rc = 0;
-      store_once(counts[mm_hart()].lazy, counts[mm_hart()].lazy + 1);
-    }
+  vm->last_fault_lazy = need == NEED_PAGE;
+  if (need != NEED_PAGE && page != NULL) {
+    pmem_free(page);                    /* a wrong guess: back at once */
+    page = NULL;
   }
+  if (need == NEED_COPY)
+    return cow_break(vm, va0);          /* releases the lock */
+  if (need != NEED_PAGE) {
+    release(&vm->lock);
+    return need == 0 ? FAULT_ALREADY : need;
+  }
+  if (page == NULL) {
+    release(&vm->lock);
+    page = pmem_alloc(PMEM_USER, vm->id);
+    if (page == NULL)
+      return FAULT_NOMEM;
+    acquire(&vm->lock);
+  }
+  int rc = install(vm, va0, access, &page);
   release(&vm->lock);
   if (page != NULL)
     pmem_free(page);

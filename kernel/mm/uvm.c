@@ -51,6 +51,7 @@ uvm_alloc(void)
   vm->tlb_gen = 0;
   vm->image_end = vm->brk = 0;
   vm->regions = NULL;
+  vm->last_fault_lazy = 1;
   vm->pt = pmem_alloc(PMEM_PGTBL, vm->id);
   if (vm->pt != NULL)
     kvm_share(vm->pt);
