@@ -207,11 +207,12 @@ spin_relax(void)
  * a release store as a fence and an AMO; on QEMU with more than one hart
  * every AMO is a call into a helper that looks the address up again, and
  * a fault took about a dozen of them. Under RVWMO an aligned store of up
- * to 8 bytes is single-copy atomic, so a word with one writer needs no AMO
- * (store_once: a counter only its hart writes, a field of a page no other
- * hart can reach yet), and a release is the same fence GCC emits (prior
- * loads, stores and device accesses before the store) and a plain store
- * (store_release32: the unlock). Readers go on using __atomic_load_n.
+ * to 8 bytes is single-copy atomic, so a word with one writer at a time
+ * needs no AMO (store_once: a counter only its hart writes, one that a
+ * lock serialises, a field of a page no other hart can reach yet), and a
+ * release is the same fence GCC emits (prior loads, stores and device
+ * accesses before the store) and a plain store (store_release32: the
+ * unlock). Readers go on using __atomic_load_n.
  */
 #define store_once(lv, v) (*(volatile __typeof__(lv) *)&(lv) = (v))
 

@@ -10,6 +10,9 @@
  * the checks and the install. Two harts faulting the same page both
  * allocate, but only the first to install keeps its page: the second finds
  * the PTE present and frees its own, so exactly one page ends up mapped.
+ * In a run of first touches the page is taken before the lock, which is
+ * then taken once (uvm_fault); a page taken for a fault that needs none
+ * goes back after the lock is dropped.
  *
  * A write to a copy-on-write page (PTE_COW, read-only, shared since a
  * fork) makes it writable in place if no other table maps it any more;
@@ -148,10 +151,11 @@ cow_break(struct uvm *vm, uint64 va0)
 
 /* Installs *pagep (zeroed) at va0 if the area allows the access and no
  * page is there: 0, FAULT_ALREADY if another hart installed one, -1 if the
- * area is gone, FAULT_NOMEM if a page-table page could not be had. With
- * the lock dropped since fault_check, munmap or sbrk may have removed the
+ * area is gone, FAULT_NOMEM if a page-table page could not be had. If the
+ * lock was dropped since fault_check, munmap or sbrk may have removed the
  * area (or exit the whole table), or another hart installed the page: so
- * the area is checked again first (the walk to the PTE may allocate).
+ * the area is checked again first (the walk to the PTE may allocate);
+ * with the lock held throughout, the checks only agree with fault_check.
  * Takes the page (*pagep = NULL) only on 0. => holds vm->lock. */
 static int
 install(struct uvm *vm, uint64 va0, int access, void **pagep)
@@ -199,15 +203,19 @@ uvm_fault(struct uvm *vm, uint64 va, int access)
 
   acquire(&vm->lock);
   int need = fault_check(vm, va0, access);
-  vm->last_fault_lazy = need == NEED_PAGE;
-  if (need != NEED_PAGE && page != NULL) {
-    pmem_free(page);                    /* a wrong guess: back at once */
-    page = NULL;
-  }
-  if (need == NEED_COPY)
+  if (vm->last_fault_lazy != (need == NEED_PAGE))
+    store_once(vm->last_fault_lazy, need == NEED_PAGE);
+  if (need == NEED_COPY) {
+    /* A wrong guess: the page goes back before the break takes its own
+     * (with memory nearly gone, holding it could fail the break). */
+    if (page != NULL)
+      pmem_free(page);
     return cow_break(vm, va0);          /* releases the lock */
+  }
   if (need != NEED_PAGE) {
     release(&vm->lock);
+    if (page != NULL)
+      pmem_free(page);                  /* a wrong guess */
     return need == 0 ? FAULT_ALREADY : need;
   }
   if (page == NULL) {

@@ -322,8 +322,8 @@ struct uvm {
   uint64 image_end;                   /* [vm] page aligned; the heap starts here */
   uint64 brk;                         /* [vm] [image_end, brk) is the heap */
   struct mmap_region_node *regions;   /* [vm] sorted by begin */
-  int last_fault_lazy;                /* [vm, read without it as a hint]
-                                         the last fault installed a page */
+  int last_fault_lazy;                /* [vm, read without it: a hint] the
+                                         last fault needed a page (fault.c) */
   /* Read on every return to user mode, written only by shootdowns. (On a
    * cache line of its own, away from the lock, a system call took 1.28 us
    * instead of 1.05 on QEMU, one hart; two workers gained nothing.) */

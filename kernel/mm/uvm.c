@@ -341,6 +341,11 @@ uvm_copy_pgtbl(struct uvm *from, struct uvm *to)
     rc = copy_regions(from, to);
   to->image_end = from->image_end;
   to->brk = from->brk;
+  /* Both sides' next writes meet copy-on-write pages, not holes: no fault
+   * should take a page before the lock (fault.c). */
+  if (f.protected)
+    store_once(from->last_fault_lazy, 0);
+  to->last_fault_lazy = 0;
 #ifndef DEBUG_COW_NO_FLUSH
   /* A sibling thread on another hart may hold a writable translation of a
    * page just made copy-on-write: its next store would land in the page

@@ -6,9 +6,10 @@
  * here; any other exception, or a fault the address space does not allow,
  * kills only this process (exit status -1) with a line saying why.
  *
- * The way back writes a CSR only when its value must change: on QEMU each
- * CSR write ends the translated block and costs a trip through the main
- * loop, about as much as a hundred instructions.
+ * The way back makes as few CSR instructions as it can (a read where it
+ * can also write, sstatus only when it must change): on QEMU each one, a
+ * read too, ends the translated block and costs a trip through the main
+ * loop, about 40 ns.
  */
 #include "arch/memlayout.h"
 #include "arch/riscv.h"
