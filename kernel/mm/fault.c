@@ -12,7 +12,7 @@
  * the PTE present and frees its own, so exactly one page ends up mapped.
  * In a run of first touches the page is taken before the lock, which is
  * then taken once (uvm_fault); a page taken for a fault that needs none
- * goes back after the lock is dropped.
+ * goes back at once (after the lock, or before a copy-on-write break).
  *
  * A write to a copy-on-write page (PTE_COW, read-only, shared since a
  * fork) makes it writable in place if no other table maps it any more;
