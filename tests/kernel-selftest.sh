@@ -3,7 +3,8 @@
 # report each in-kernel case, and check that every hart came up and that
 # QEMU powered off with status 0 through the test finisher. With det,
 # QEMU runs as DETERMINISTIC=1 runs it (one host thread for every hart,
-# -icount), where a hart spinning for another must still let it run.
+# -icount shift=ICOUNT_SHIFT, default 4 as in the Makefile), where a hart
+# spinning for another must still let it run.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -13,7 +14,7 @@ seed=${SEED:-1}
 opts=()
 name="selftest-cpus$cpus"
 if [ "$mode" = det ]; then
-  opts=(-accel tcg,thread=single -icount shift=4,sleep=off)
+  opts=(-accel tcg,thread=single -icount "shift=${ICOUNT_SHIFT:-4},sleep=off")
   name+="-det"
 fi
 log="$LOGDIR/$name.log"
