@@ -158,20 +158,36 @@ serve_requests(void)
   __atomic_store_n(&ack[me], r, __ATOMIC_RELEASE);
 }
 
+/* Takes this hart's shootdown interrupt down, then serves every request.
+ * The clear before the read of req: else a request sent in between could
+ * have its interrupt cleared and its count not yet seen. */
+static void
+clear_and_serve(void)
+{
+  csr_clear(sip, SIE_SSIE);
+  asm volatile("fence iorw, iorw" : : : "memory");
+  serve_requests();
+}
+
+/* For a hart that waits with interrupts off (a lock, acknowledgements):
+ * serves the requests, and takes their interrupt down as tlb_intr does. A
+ * pending SSIP left set would be pending on every later turn of the wait,
+ * and spin_relax halts (wfi) whenever one of its interrupts is pending: on
+ * QEMU each halt is a trip out of the hart's loop and through QEMU's
+ * global lock. */
 void
 tlb_poll(void)
 {
-  serve_requests();
+  if (csr_read(sip) & SIE_SSIE)
+    clear_and_serve();
+  else
+    serve_requests();
 }
 
 void
 tlb_intr(void)
 {
-  csr_clear(sip, SIE_SSIE);   /* the pending bit, before serving */
-  /* The clear before the read of req: else a request sent in between
-   * could have its interrupt cleared and its count not yet seen. */
-  asm volatile("fence iorw, iorw" : : : "memory");
-  serve_requests();
+  clear_and_serve();
 }
 
 /* The shootdown itself: the harts in user mode in vm, or with tables,
@@ -224,7 +240,7 @@ shootdown(struct uvm *vm, int tables, uint64 begin, uint64 end)
       /* With interrupts off here, another hart waiting for us would wait
        * forever: serve it from the loop. */
       push_off();
-      serve_requests();
+      tlb_poll();
       pop_off();
       if (panicking)
         panic_stop();
