@@ -30,7 +30,7 @@ check_csv() {
     {
       seen[$1]++
       lock = $1 ~ /^lock_/
-      unit = $1 ~ /^faults_/ ? "faults/s" : $1 ~ /^compute_/ ? "chunks/s" \
+      unit = $1 ~ /^(cow)?faults_/ ? "faults/s" : $1 ~ /^compute_/ ? "chunks/s" \
            : $1 ~ /^syscalls_/ ? "calls/s" : ""
       if (lock) {
         if (!pos($8) || $5 !~ /^[0-9]+\.[0-9][0-9]$/ || $6 != "spins/acquire") bad = bad " " $1
@@ -59,11 +59,11 @@ check_table() {
   for mib in 0 1 4 16; do
     figs+=("fork+exit+wait $mib MiB touched" "fork() call $mib MiB touched")
   done
-  figs+=("faults by 1 process" "faults by 1 thread" "compute by 1 process"
-        "getpid by 1 process")
+  figs+=("faults by 1 process" "faults by 1 thread" "cow faults by 1 process"
+        "compute by 1 process" "getpid by 1 process")
   for h in $(seq 2 "$cpus"); do
-    figs+=("faults by $h processes" "faults by $h threads" "compute by $h processes"
-           "getpid by $h processes")
+    figs+=("faults by $h processes" "faults by $h threads" "cow faults by $h processes"
+           "compute by $h processes" "getpid by $h processes")
   done
   for fig in "${figs[@]}" "lock pmem at $cpus harts" "lock mmap_pool at $cpus harts" \
              "lock uvm at $cpus harts"; do
@@ -98,12 +98,12 @@ for det in 0 1; do
 done
 
 # tools/scaling.sh, one short repeat: a line with three positive numbers
-# for each of the four kinds of parallel run.
+# for each of the five kinds of parallel run.
 log="$LOGDIR/scaling.out"
 "$TOP/tools/scaling.sh" 2 1 </dev/null >"$log" 2>&1
 rc=$?
-rows=$(awk '$1 ~ /^(faults_procs|faults_threads|compute_procs|syscalls_procs)$/ &&
+rows=$(awk '$1 ~ /^(faults_procs|faults_threads|cowfaults_procs|compute_procs|syscalls_procs)$/ &&
             $2 + 0 > 0 && $3 ~ /^[0-9.]+x$/ && $3 + 0 > 0 && $4 ~ /^[0-9.]+x$/ &&
             $4 + 0 > 0' "$log" | wc -l)
-tap_check "tools/scaling.sh 2 1 prints every kind, alone, two QEMUs and one QEMU"   "status $rc, $rows of 4 rows (log: ${log#$TOP/})" [ "$rc" -eq 0 -a "$rows" -eq 4 ]
+tap_check "tools/scaling.sh 2 1 prints every kind, alone, two QEMUs and one QEMU"   "status $rc, $rows of 5 rows (log: ${log#$TOP/})" [ "$rc" -eq 0 -a "$rows" -eq 5 ]
 tap_done

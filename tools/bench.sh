@@ -31,7 +31,7 @@ cd "$(dirname "$0")/.." || exit 1
 bench_keys() {
   local keys="null_syscall first_touch_fault sbrk_grow_touch_shrink" mib kind h
   for mib in 0 1 4 16; do keys+=" fork_exit_wait_${mib}mib fork_call_${mib}mib"; done
-  for kind in faults_procs faults_threads compute_procs syscalls_procs; do
+  for kind in faults_procs faults_threads cowfaults_procs compute_procs syscalls_procs; do
     for h in $(seq 1 "$1"); do keys+=" ${kind}_$h"; done
   done
   echo "$keys lock_pmem lock_mmap_pool lock_uvm"

@@ -8,17 +8,17 @@
 #              cores give two QEMU processes, which share nothing
 #   one QEMU   one 2-hart QEMU, two workers: the kernel's figure
 #
-# and prints, per kind of run (faults by processes, by threads, compute,
-# getpid), the work per second alone and the two others as multiples of
-# it. Each figure is the fastest of its ROUNDS runs: the host's slow
-# spells come and go within a round and would move a median with them
-# (bench/par.c says more); 60 rounds also make the two QEMUs' runs
-# overlap. The issue's goal is "one QEMU" for faults at 1.9x or more.
-# Where two QEMUs reach 2x but one QEMU's getpid (nothing shared in the
-# kernel) does not, the shortfall is QEMU's own; where even two QEMUs fall
-# short, the host is busy. Needs the CPUS=1 and CPUS=2 kernels (it builds them). Every
-# QEMU runs under timeout. Prints numbers only; exits 1 if a run printed
-# no figures.
+# and prints, per kind of run (faults by processes, by threads, copy-on-write
+# faults that take no page, compute, getpid), the work per second alone and
+# the two others as multiples of it. Each figure is the fastest of its
+# ROUNDS runs: the host's slow spells come and go within a round and would
+# move a median with them (bench/par.c says more); 60 rounds also make the
+# two QEMUs' runs overlap. The issue's goal is "one QEMU" for faults at 1.9x
+# or more. Where two QEMUs reach 2x but one QEMU's getpid (nothing shared in
+# the kernel) does not, the shortfall is QEMU's own; where even two QEMUs
+# fall short, the host is busy. Needs the CPUS=1 and CPUS=2 kernels (it
+# builds them). Every QEMU runs under timeout. Prints numbers only; exits 1
+# if a run printed no figures.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 rounds=${1:-60}

@@ -6,10 +6,12 @@
  * 1, 4 and 16 MiB of heap written; faults per second at 1..HARTS harts,
  * that many forked processes and then that many threads of one process
  * storing to fresh pages of their own from a common start time; the same
- * for processes that only compute (no trap: what the host's cores give
- * QEMU's harts) and for processes that only call getpid (a trap each,
- * nothing shared in the kernel: what QEMU itself lets traps on several
- * harts do at once), the two ceilings of the faults' scaling; and the
+ * for processes whose stores meet copy-on-write pages no one else shares
+ * any more (a fault each that takes no page), for processes that only
+ * compute (no trap: what the host's cores give QEMU's harts) and for
+ * processes that only call getpid (a trap each, nothing shared in the
+ * kernel: what QEMU itself lets traps on several harts do at once), the
+ * ceilings of the faults' scaling; and the
  * spins per acquire of the pmem, mmap_pool and uvm locks over the runs at
  * HARTS. Times come from rdtime (10 MHz; QEMU's virtual time under
  * -icount), medians of repeated samples, in microseconds.

@@ -2,8 +2,10 @@
  * par.c: bench's parallel runs. Each run starts h workers at one rdtime
  * instant set ahead of time and lasts until the last one is done: h
  * processes or h threads of one process storing once to each of 480 fresh
- * pages of their own, h processes that only compute, h processes that only
- * call getpid. A round makes one run of every kind at every hart count, so
+ * pages of their own; h processes storing once to each of 480 pages that
+ * are copy-on-write but no longer shared (a fault each that takes no page:
+ * the lock, the entry made writable); h processes that only compute, h
+ * processes that only call getpid. A round makes one run of every kind at every hart count, so
  * a slow spell of the host weighs on every row alike; a row is the median
  * of the rounds, or with --best the fastest round. The lock counters are
  * read around the runs at the most harts.
@@ -39,7 +41,7 @@ struct wres {
 static struct wres res[MAX_HARTS];
 
 /* The kinds of parallel run, and how a row names each. */
-enum { FAULTS_PROCS, FAULTS_THREADS, COMPUTE, SYSCALLS, KINDS };
+enum { FAULTS_PROCS, FAULTS_THREADS, COW_FAULTS, COMPUTE, SYSCALLS, KINDS };
 
 static const struct kind {
   const char *key;             /* CSV key, before _h */
@@ -50,6 +52,7 @@ static const struct kind {
 } kinds[KINDS] = {
   { "faults_procs", "faults", { "process", "processes" }, "faults/s", 1 },
   { "faults_threads", "faults", { "thread", "threads" }, "faults/s", 1 },
+  { "cowfaults_procs", "cow faults", { "process", "processes" }, "faults/s", 1 },
   { "compute_procs", "compute", { "process", "processes" }, "chunks/s", 1 },
   { "syscalls_procs", "getpid", { "process", "processes" }, "calls/s", CALLS_PER_PAGE },
 };
@@ -84,6 +87,22 @@ work(int kind, char *base, uint64 start, struct wres *r)
   r->end = rdtime();
 }
 
+/* Writes every page of area, then forks a child that exits at once: each
+ * page is left copy-on-write with one sharer, so the next store to it
+ * makes it writable again without a copy. */
+static int
+unshare_ready(char *area)
+{
+  int status;
+
+  for (int i = 0; i < cfg.par_pages; i++)
+    area[(uint64)i * PGSIZE] = 1;
+  int pid = fork();
+  if (pid == 0)
+    exit(0);
+  return pid > 0 && wait(&status) == pid && status == 0 ? 0 : -1;
+}
+
 /* h forked children, each with a fresh mmap region of its own if it
  * faults, report through a pipe (a write under 128 bytes is never
  * split). */
@@ -101,10 +120,10 @@ run_procs(int kind, int h, uint64 start)
     if (pid == 0) {
       struct wres r;
       close(p[0]);
-      char *area = kind != FAULTS_PROCS ? NULL
+      char *area = kind != FAULTS_PROCS && kind != COW_FAULTS ? NULL
         : mmap(0, (size_t)cfg.par_pages * PGSIZE, PROT_READ | PROT_WRITE,
                MAP_PRIVATE | MAP_ANONYMOUS);
-      if (area == MAP_FAILED)
+      if (area == MAP_FAILED || (kind == COW_FAULTS && unshare_ready(area) != 0))
         exit(1);
       work(kind, area, start, &r);
       exit(write(p[1], &r, sizeof(r)) == sizeof(r) ? 0 : 1);
