@@ -23,7 +23,7 @@
 #include "bench/bench.h"
 
 #define START_MARGIN (TIMEBASE_HZ / 500)  /* 2 ms: first guess of the lead */
-#define LATE_RETRIES 10                   /* doublings of the lead, at most */
+#define LATE_RETRIES 10                   /* runs made again for a late worker */
 #define CHUNK_LOOPS 1000   /* a computing worker does PAR_PAGES chunks of these */
 #define CALLS_PER_PAGE 4   /* a getpid worker makes 4 x PAR_PAGES calls */
 _Static_assert(MAX_HARTS * PAR_PAGES <= MMAP_PAGES, "the threads' region fits");
@@ -201,10 +201,14 @@ lock_account(int sign)
 static uint64 lead[KINDS] = { [0 ... KINDS - 1] = START_MARGIN };  /* per kind */
 
 /* One run of h workers of a kind, all starting at one time. The start is
- * set far enough ahead for every worker to be made and waiting; a worker
- * that arrives after it doubles the lead and the run is made again, so
- * the time measured is the work alone. Returns the ticks from the start
- * to the last worker's last store, or 0 if a system call failed. */
+ * set far enough ahead for every worker to be made and waiting; if one
+ * arrives after it, the lead becomes the time the last one took to
+ * arrive and a quarter more (at least a START_MARGIN more than it was),
+ * and the run is made again, so the time measured is the work alone.
+ * (Doubling it instead overshot: a kind whose workers take long to set
+ * up, such as the copy-on-write faults under -icount, ended with workers
+ * waiting 400 ms a run.) Returns the ticks from the start to the last
+ * worker's last store, or 0 if a system call failed. */
 static uint64
 run_once(int kind, int h)
 {
@@ -212,14 +216,15 @@ run_once(int kind, int h)
     uint64 start = rdtime() + lead[kind];
     if ((kind == FAULTS_THREADS ? run_threads(h, start) : run_procs(kind, h, start)) != 0)
       return 0;
-    uint64 last = 0, late = 0;
+    uint64 last = 0, arrived = 0;
     for (int k = 0; k < h; k++) {
       last = res[k].end > last ? res[k].end : last;
-      late |= res[k].arrive > start;
+      arrived = res[k].arrive > arrived ? res[k].arrive : arrived;
     }
-    if (!late || tries == LATE_RETRIES)
+    if (arrived <= start || tries == LATE_RETRIES)
       return last - start;
-    lead[kind] *= 2;
+    uint64 need = (arrived - (start - lead[kind])) * 5 / 4;
+    lead[kind] = need > lead[kind] + START_MARGIN ? need : lead[kind] + START_MARGIN;
   }
 }
 
