@@ -70,10 +70,11 @@ prot_to_pte(int prot)
 }
 
 /* What an access to page va0 needs: -1 if the space forbids it, 0 if a
- * page is mapped that allows it, NEED_PAGE if a page must be installed,
- * NEED_COPY if a write meets a copy-on-write page. => holds vm->lock. */
+ * page is mapped that allows it, NEED_PAGE if a page must be installed
+ * (*protp: what its area allows), NEED_COPY if a write meets a
+ * copy-on-write page. => holds vm->lock. */
 static int
-fault_check(struct uvm *vm, uint64 va0, int access)
+fault_check(struct uvm *vm, uint64 va0, int access, int *protp)
 {
   if (vm->pt == NULL)
     return -1;
@@ -91,6 +92,7 @@ fault_check(struct uvm *vm, uint64 va0, int access)
   int prot = area_prot(vm, va0);
   if (prot == 0 || (access & ~prot) != 0)
     return -1;
+  *protp = prot;
   return NEED_PAGE;
 }
 
@@ -149,21 +151,13 @@ cow_break(struct uvm *vm, uint64 va0)
   return rc;
 }
 
-/* Installs *pagep (zeroed) at va0 if the area allows the access and no
- * page is there: 0, FAULT_ALREADY if another hart installed one, -1 if the
- * area is gone, FAULT_NOMEM if a page-table page could not be had. If the
- * lock was dropped since fault_check, munmap or sbrk may have removed the
- * area (or exit the whole table), or another hart installed the page: so
- * the area is checked again first (the walk to the PTE may allocate);
- * with the lock held throughout, the checks only agree with fault_check.
- * Takes the page (*pagep = NULL) only on 0. => holds vm->lock. */
+/* Installs *pagep (zeroed) at va0, in an area that allows prot, if no
+ * page is there: 0, FAULT_ALREADY if another hart installed one,
+ * FAULT_NOMEM if a page-table page could not be had. Takes the page
+ * (*pagep = NULL) only on 0. => holds vm->lock. */
 static int
-install(struct uvm *vm, uint64 va0, int access, void **pagep)
+install(struct uvm *vm, uint64 va0, int prot, void **pagep)
 {
-  int prot = vm->pt != NULL ? area_prot(vm, va0) : 0;
-
-  if (prot == 0 || (access & ~prot) != 0)
-    return -1;
   pte_t *pte = uvm_private_pte(vm, va0);
   if (pte == NULL) {
     /* Give back any page-table page the walk took before it ran out, so
@@ -202,7 +196,8 @@ uvm_fault(struct uvm *vm, uint64 va, int access)
   void *page = guess ? pmem_alloc(PMEM_USER, vm->id) : NULL;
 
   acquire(&vm->lock);
-  int need = fault_check(vm, va0, access);
+  int prot = 0;
+  int need = fault_check(vm, va0, access, &prot);
   if (vm->last_fault_lazy != (need == NEED_PAGE))
     store_once(vm->last_fault_lazy, need == NEED_PAGE);
   if (need == NEED_COPY) {
@@ -224,8 +219,15 @@ uvm_fault(struct uvm *vm, uint64 va, int access)
     if (page == NULL)
       return FAULT_NOMEM;
     acquire(&vm->lock);
+    /* While the lock was dropped, munmap or sbrk may have removed the
+     * area (or exit the whole table), or another hart installed the page
+     * (install sees that): the area is checked again, before the walk to
+     * the PTE, which may allocate. */
+    prot = vm->pt != NULL ? area_prot(vm, va0) : 0;
+    if (prot == 0 || (access & ~prot) != 0)
+      prot = 0;
   }
-  int rc = install(vm, va0, access, &page);
+  int rc = prot != 0 ? install(vm, va0, prot, &page) : -1;
   release(&vm->lock);
   if (page != NULL)
     pmem_free(page);

@@ -109,7 +109,7 @@ static struct pcache pcache[NCPU];
 static void
 set_record(struct page_info *pi, int kind, int owner, uint32 refs)
 {
-  __atomic_store_n(&pi->kind, (uint8)kind, __ATOMIC_RELAXED);
+  store_once(pi->kind, (uint8)kind);
   store_once(pi->owner, owner);
   store_once(pi->refs, refs);
 }
