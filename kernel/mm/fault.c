@@ -29,14 +29,22 @@
 #include "uapi/mman.h"
 
 /* Fault counts, one line per hart so harts faulting at once do not pass a
- * shared line back and forth. cow: atomic adds (a thread that faults in a
- * copyout with interrupts on may move harts between reading its id and
- * counting); lazy is counted under vm->lock, interrupts off, so only its
- * hart writes it: a plain store (store_once). memstat sums them. */
+ * shared line back and forth. Both are counted under vm->lock, interrupts
+ * off, so a slot has one writer, its own hart, and a plain store does
+ * (store_once; an atomic add would be an AMO, which QEMU makes a helper
+ * call with more than one hart). memstat sums them. */
 static struct fault_counts {
   uint64 lazy;               /* [a] pages installed on first touch */
   uint64 cow;                /* [a] copy-on-write pages broken */
 } __attribute__((aligned(64))) counts[NCPU];
+
+/* Adds one to a count of this hart's. => holds vm->lock (interrupts off,
+ * so the hart cannot change under it). */
+static inline void
+count_fault(uint64 *n)
+{
+  store_once(*n, *n + 1);
+}
 
 #define NEED_PAGE 1          /* fault_check: install a zeroed page */
 #define NEED_COPY 2          /* fault_check: break a copy-on-write page */
@@ -114,8 +122,8 @@ cow_break(struct uvm *vm, uint64 va0)
   if (pmem_refs((void *)old) == 1) {
     /* No other table maps it (the others let go after their shootdowns). */
     *pte = (*pte | PTE_W) & ~PTE_COW;
+    count_fault(&counts[mm_hart()].cow);
     release(&vm->lock);
-    __atomic_add_fetch(&counts[mm_hart()].cow, 1, __ATOMIC_RELAXED);
     return 0;
   }
   pmem_get((void *)old);                /* keeps it while we copy */
@@ -140,7 +148,7 @@ cow_break(struct uvm *vm, uint64 va0)
     tlb_shootdown_range(vm, va0, va0 + PGSIZE);
     pmem_put((void *)old);              /* the PTE's reference */
     page = NULL;
-    __atomic_add_fetch(&counts[mm_hart()].cow, 1, __ATOMIC_RELAXED);
+    count_fault(&counts[mm_hart()].cow);
   }
   /* Otherwise another thread broke it, or munmap took it: the access is
    * tried again and sees which. */
@@ -173,7 +181,7 @@ install(struct uvm *vm, uint64 va0, int prot, void **pagep)
   }
   *pte = KVA2PTE(*pagep) | prot_to_pte(prot) | PTE_V;
   *pagep = NULL;
-  store_once(counts[mm_hart()].lazy, counts[mm_hart()].lazy + 1);
+  count_fault(&counts[mm_hart()].lazy);
   return 0;
 }
 
