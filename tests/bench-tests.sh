@@ -97,9 +97,10 @@ for det in 0 1; do
     "$why (CSV: ${csv#$TOP/})" [ -z "$why" ]
 done
 
-# tools/scaling.sh, one short repeat: a line with three positive numbers
-# for each of the five kinds of parallel run, in the repeat's table and
-# in the best-of-repeats table after it.
+# tools/scaling.sh, one short repeat: a line with four positive numbers
+# (alone, two QEMUs, one QEMU, one QEMU against its own one worker) for
+# each of the five kinds of parallel run, in the repeat's table and in
+# the best-of-repeats table after it.
 log="$LOGDIR/scaling.out"
 "$TOP/tools/scaling.sh" 2 1 </dev/null >"$log" 2>&1
 rc=$?
@@ -108,10 +109,10 @@ rows_of() {
   awk -v want="$1" 'BEGIN { best = 0 } /^scaling: each column at its fastest/ { best = 1 }
     best == want && $1 ~ /^(faults_procs|faults_threads|cowfaults_procs|compute_procs|syscalls_procs)$/ &&
     $2 + 0 > 0 && $3 ~ /^[0-9.]+x$/ && $3 + 0 > 0 && $4 ~ /^[0-9.]+x$/ &&
-    $4 + 0 > 0' "$log" | wc -l
+    $4 + 0 > 0 && $5 ~ /^[0-9.]+x$/ && $5 + 0 > 0' "$log" | wc -l
 }
 rows=$(rows_of 0) best=$(rows_of 1)
-tap_check "tools/scaling.sh 2 1 prints every kind, alone, two QEMUs and one QEMU"   "status $rc, $rows of 5 rows (log: ${log#$TOP/})" [ "$rc" -eq 0 -a "$rows" -eq 5 ]
+tap_check "tools/scaling.sh 2 1 prints every kind: alone, two QEMUs, one QEMU, against its 1"   "status $rc, $rows of 5 rows (log: ${log#$TOP/})" [ "$rc" -eq 0 -a "$rows" -eq 5 ]
 tap_check "tools/scaling.sh 2 1 ends with the best of its repeats, every kind" \
   "$best of 5 rows (log: ${log#$TOP/})" [ "$best" -eq 5 ]
 tap_done
