@@ -24,7 +24,8 @@
 # getpid (nothing shared in the kernel) does not, the shortfall is QEMU's
 # own; where even two QEMUs fall short, the host is busy. Needs the CPUS=1
 # and CPUS=2 kernels (it builds them). Every QEMU runs under timeout.
-# Prints numbers only; exits 1 if a run printed no figures.
+# Prints numbers only; exits 1 if a run printed no figures or missed a
+# kind (that repeat is left out).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 rounds=${1:-60}

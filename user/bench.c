@@ -11,10 +11,10 @@
  * compute (no trap: what the host's cores give QEMU's harts) and for
  * processes that only call getpid (a trap each, nothing shared in the
  * kernel: what QEMU itself lets traps on several harts do at once), the
- * ceilings of the faults' scaling; and the
- * spins per acquire of the pmem, mmap_pool and uvm locks over the runs at
- * HARTS. Times come from rdtime (10 MHz; QEMU's virtual time under
- * -icount), medians of repeated samples, in microseconds.
+ * ceilings of the faults' scaling; and the spins per acquire of the pmem,
+ * mmap_pool and uvm locks over the runs at HARTS. Times come from rdtime
+ * (10 MHz; QEMU's virtual time under -icount), medians of repeated
+ * samples, in microseconds.
  *
  * Instructions come from rdinstret, calibrated as faultbench does. QEMU's
  * instret follows host time unless it runs with -icount, so they are shown

@@ -63,6 +63,16 @@ area_prot(struct uvm *vm, uint64 va)
   return 0;
 }
 
+/* The area's PROT_* bits at va0 if they allow access, else 0: no area,
+ * an access it forbids, or a table already torn down. */
+static int
+area_allows(struct uvm *vm, uint64 va0, int access)
+{
+  int prot = vm->pt != NULL ? area_prot(vm, va0) : 0;
+
+  return prot != 0 && (access & ~prot) == 0 ? prot : 0;
+}
+
 static uint64
 prot_to_pte(int prot)
 {
@@ -97,11 +107,8 @@ fault_check(struct uvm *vm, uint64 va0, int access, int *protp)
       return (*pte & PTE_COW) ? NEED_COPY : -1;
     return 0;
   }
-  int prot = area_prot(vm, va0);
-  if (prot == 0 || (access & ~prot) != 0)
-    return -1;
-  *protp = prot;
-  return NEED_PAGE;
+  *protp = area_allows(vm, va0, access);
+  return *protp != 0 ? NEED_PAGE : -1;
 }
 
 /* Gives the writer its own copy of the copy-on-write page at va0, or the
@@ -231,9 +238,7 @@ uvm_fault(struct uvm *vm, uint64 va, int access)
      * area (or exit the whole table), or another hart installed the page
      * (install sees that): the area is checked again, before the walk to
      * the PTE, which may allocate. */
-    prot = vm->pt != NULL ? area_prot(vm, va0) : 0;
-    if (prot == 0 || (access & ~prot) != 0)
-      prot = 0;
+    prot = area_allows(vm, va0, access);
   }
   int rc = prot != 0 ? install(vm, va0, prot, &page) : -1;
   release(&vm->lock);

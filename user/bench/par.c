@@ -5,10 +5,10 @@
  * pages of their own; h processes storing once to each of 480 pages that
  * are copy-on-write but no longer shared (a fault each that takes no page:
  * the lock, the entry made writable); h processes that only compute, h
- * processes that only call getpid. A round makes one run of every kind at every hart count, so
- * a slow spell of the host weighs on every row alike; a row is the median
- * of the rounds, or with --best the fastest round. The lock counters are
- * read around the runs at the most harts.
+ * processes that only call getpid. A round makes one run of every kind at
+ * every hart count, so a slow spell of the host weighs on every row alike;
+ * a row is the median of the rounds, or with --best the fastest round. The
+ * lock counters are read around the runs at the most harts.
  *
  * Why --best (tools/scaling.sh uses it): on a shared host a run is either
  * as fast as the machine allows or, in one of its slow spells, slower as a
